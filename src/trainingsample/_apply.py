@@ -1,0 +1,56 @@
+"""Shared plumbing between the public API and the engine: output allocation,
+row-contiguous views, and turning results back into the caller's form."""
+import numpy as np
+
+from . import _engine
+
+
+def flat_rows(a4):
+    """(N, H, W*C) view of a 4-D array whose pixels are contiguous within each
+    row, or None when the strides do not allow it."""
+    n, h, w, c = a4.shape
+    isz = a4.itemsize
+    if (c == 1 or a4.strides[3] == isz) and (w == 1 or a4.strides[2] == c * isz):
+        return np.lib.stride_tricks.as_strided(a4, (n, h, w * c), (a4.strides[0], a4.strides[1], isz))
+    return None
+
+
+def run_items(items, call, work_per_row):
+    """Run ``call(k, f0, f1, y0, y1)`` over items (4-D output arrays).
+
+    ``items``: list of output 4-D arrays (rows are planned on the output);
+    ``work_per_row``: list of element-operations per output row of each item.
+    """
+    plan = [(a.shape[0], a.shape[1], wk) for a, wk in zip(items, work_per_row)]
+    _engine.run_plan(plan, call)
+
+
+def finish(batch, outputs, keep_2d=True):
+    """Return outputs in the caller's form.
+
+    ``outputs`` is a list of 4-D arrays: one (N, ...) array for an array batch,
+    or one (1, ...) array per image.  List in -> list out (2-D inputs give 2-D
+    outputs when they have one channel); array in -> array out.
+    """
+    if batch.is_array:
+        return outputs[0]
+    res = []
+    for a, sq in zip(outputs, batch.squeeze):
+        img = a[0]
+        if sq and keep_2d and img.shape[2] == 1:
+            img = img[:, :, 0]
+        res.append(img)
+    return res
+
+
+def copy_into(src4, dst4):
+    """Parallel copy of a 4-D view into a contiguous 4-D output."""
+    s3 = flat_rows(src4)
+    if s3 is not None:
+        from ._kernels import copy_rows
+
+        d3 = dst4.reshape(dst4.shape[0], dst4.shape[1], -1)
+        return lambda f0, f1, y0, y1: copy_rows(s3, d3, f0, f1, y0, y1)
+    from ._kernels import copy_pixels
+
+    return lambda f0, f1, y0, y1: copy_pixels(src4, dst4, f0, f1, y0, y1)

@@ -1,0 +1,123 @@
+"""Resampling filters and their coefficients, following Pillow's Resample.c.
+
+Coefficients are data: computed once per (in_size, out_size, filter,
+antialias) in float64, normalised, stored as float32 and memoised.
+"""
+import functools
+import math
+
+import numpy as np
+
+
+def _box(x):
+    return np.where((x > -0.5) & (x <= 0.5), 1.0, 0.0)
+
+
+def _bilinear(x):
+    x = np.abs(x)
+    return np.where(x < 1.0, 1.0 - x, 0.0)
+
+
+def _hamming(x):
+    x = np.abs(x)
+    px = x * math.pi
+    with np.errstate(invalid="ignore", divide="ignore"):
+        v = np.sin(px) / px * (0.54 + 0.46 * np.cos(px))
+    return np.where(x == 0.0, 1.0, np.where(x >= 1.0, 0.0, v))
+
+
+def _bicubic(x, a=-0.5):
+    x = np.abs(x)
+    near = ((a + 2.0) * x - (a + 3.0)) * x * x + 1.0
+    far = (((x - 5.0) * x + 8.0) * x - 4.0) * a
+    return np.where(x < 1.0, near, np.where(x < 2.0, far, 0.0))
+
+
+def _sinc(x):
+    px = x * math.pi
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(x == 0.0, 1.0, np.sin(px) / px)
+
+
+def _lanczos(lobes):
+    def f(x):
+        return np.where((x >= -lobes) & (x < lobes), _sinc(x) * _sinc(x / lobes), 0.0)
+
+    return f
+
+
+# name -> (filter function, support); "nearest" is not a convolution filter.
+FILTERS = {
+    "box": (_box, 0.5),
+    "bilinear": (_bilinear, 1.0),
+    "hamming": (_hamming, 1.0),
+    "bicubic": (_bicubic, 2.0),
+    "lanczos3": (_lanczos(3.0), 3.0),
+    "lanczos4": (_lanczos(4.0), 4.0),
+}
+ALIASES = {"area": "box", "linear": "bilinear", "cubic": "bicubic", "lanczos": "lanczos3"}
+INTERPOLATIONS = ("nearest",) + tuple(FILTERS) + tuple(ALIASES)
+
+
+# Filters whose taps are all >= 0: any pass order is within 1 grey level of
+# Pillow's.  The others overshoot, Pillow clamps its intermediate image, and
+# only Pillow's own order (horizontal first) reproduces it.
+NONNEGATIVE = frozenset({"box", "bilinear", "hamming"})
+PRECISION_BITS = 32 - 8 - 2  # Pillow's fixed point for 8-bit images
+
+
+@functools.lru_cache(maxsize=256)
+def coefficients(in_size, out_size, name, antialias=True, kind="float32"):
+    """Pillow's precompute_coeffs (and normalize_coeffs_8bpc for integers).
+
+    Returns ``(bounds, weights)``: int32 ``(out_size, 2)`` of (first input
+    index, tap count) and ``(out_size, taps)`` weights -- ``kind`` "float32"
+    (normalised), or "int32"/"int64" (scaled by 2**22 and rounded half away
+    from zero, as Pillow does).  Both are read-only (shared between calls and
+    threads).
+    """
+    if kind != "float64":
+        bounds, w = coefficients(in_size, out_size, name, antialias, "float64")
+        if kind == "float32":
+            weights = w.astype(np.float32)
+        else:
+            scaled = w * (1 << PRECISION_BITS)
+            weights = np.trunc(np.where(scaled < 0, scaled - 0.5, scaled + 0.5)).astype(kind)
+        weights.setflags(write=False)
+        return bounds, weights
+    fn, support = FILTERS[name]
+    scale = in_size / out_size
+    filterscale = max(scale, 1.0) if antialias else 1.0
+    support = support * filterscale
+    ksize = int(math.ceil(support)) * 2 + 1
+    center = (np.arange(out_size, dtype=np.float64) + 0.5) * scale
+    # C's (int) truncates toward zero
+    xmin = np.maximum(np.trunc(center - support + 0.5), 0).astype(np.int64)
+    xmax = np.minimum(np.trunc(center + support + 0.5), in_size).astype(np.int64) - xmin
+    taps = np.arange(ksize)
+    pos = (taps[None, :] + xmin[:, None] - center[:, None] + 0.5) * (1.0 / filterscale)
+    w = np.where(taps[None, :] < xmax[:, None], fn(pos), 0.0)
+    total = w.sum(axis=1)
+    nz = total != 0.0
+    w[nz] /= total[nz, None]
+    # drop trailing all-zero columns beyond the widest row (ksize is an upper bound)
+    width = max(1, int(xmax.max()))
+    bounds = np.stack([xmin, xmax], axis=1).astype(np.int32)
+    weights = np.ascontiguousarray(w[:, :width])
+    bounds.setflags(write=False)
+    weights.setflags(write=False)
+    return bounds, weights
+
+
+@functools.lru_cache(maxsize=256)
+def nearest_indices(in_size, out_size):
+    """Pillow's NEAREST mapping (ImagingScaleAffine): the source index of
+    output i is int(scale * 0.5 + i * scale) accumulated in double precision,
+    exactly as Pillow steps it."""
+    scale = in_size / out_size
+    steps = np.full(out_size, scale, dtype=np.float64)
+    steps[0] = scale * 0.5
+    pos = np.add.accumulate(steps)  # sequential, like Pillow's xo += a[0]
+    idx = np.minimum(pos.astype(np.int64), in_size - 1)
+    idx.setflags(write=False)
+    return idx

@@ -1,0 +1,399 @@
+"""Every numba kernel of the package, with its helpers, in one file.
+
+numba's on-disk cache does not notice edits to functions in *other* files, so
+kernels and the helpers they call live together here.
+
+Conventions: arrays are 4-D (frames, rows, columns, channels) views; a kernel
+processes frames ``f0:f1`` and rows ``y0:y1`` and writes into a preallocated
+output.  Kernels never validate: the public layer checks every index first.
+Each output element is computed by the same operations whatever task computes
+it, so results do not depend on how work is split across threads.
+"""
+import numpy as np
+
+from ._jit import kernel
+
+# --------------------------------------------------------------------------
+# copies (crops)
+
+
+@kernel
+def copy_rows(src, dst, f0, f1, y0, y1):
+    """dst[f, y] = src[f, y] for a 3-D (frames, rows, row elements) pair."""
+    n = dst.shape[2]
+    for f in range(f0, f1):
+        for y in range(y0, y1):
+            s = src[f, y]
+            d = dst[f, y]
+            for j in range(n):
+                d[j] = s[j]
+
+
+@kernel
+def copy_pixels(src, dst, f0, f1, y0, y1):
+    """dst[f, y] = src[f, y] for 4-D arrays of any strides."""
+    w = dst.shape[2]
+    c = dst.shape[3]
+    for f in range(f0, f1):
+        for y in range(y0, y1):
+            s = src[f, y]
+            d = dst[f, y]
+            for x in range(w):
+                for k in range(c):
+                    d[x, k] = s[x, k]
+
+
+# --------------------------------------------------------------------------
+# luminance: exact per-row channel sums (integers for integer images), so the
+# mean is independent of how rows are split between threads.
+
+
+@kernel
+def channel_row_sums(src, out, zero, f0, f1, y0, y1):
+    """out[f, y, k] = sum over the row of channel k (k < 3; C == 1 fills k = 0).
+
+    ``zero`` fixes the accumulator type: uint32 for uint8 rows (no overflow
+    below 16M pixels per row), uint64 for uint16, float64 for float32.
+    """
+    w = src.shape[2]
+    c = src.shape[3]
+    for f in range(f0, f1):
+        for y in range(y0, y1):
+            row = src[f, y]
+            s0 = zero
+            s1 = zero
+            s2 = zero
+            if c == 1:
+                for x in range(w):
+                    s0 += row[x, 0]
+            else:
+                for x in range(w):
+                    s0 += row[x, 0]
+                    s1 += row[x, 1]
+                    s2 += row[x, 2]
+            out[f, y, 0] = s0
+            out[f, y, 1] = s1
+            out[f, y, 2] = s2
+
+
+# --------------------------------------------------------------------------
+# channel conversions
+
+
+@kernel
+def rgb_to_rgba(src, dst, alpha, f0, f1, y0, y1):
+    w = src.shape[2]
+    for f in range(f0, f1):
+        for y in range(y0, y1):
+            s = src[f, y]
+            d = dst[f, y]
+            for x in range(w):
+                d[x, 0] = s[x, 0]
+                d[x, 1] = s[x, 1]
+                d[x, 2] = s[x, 2]
+                d[x, 3] = alpha
+
+
+@kernel
+def rgba_to_rgb(src, dst, f0, f1, y0, y1):
+    w = src.shape[2]
+    for f in range(f0, f1):
+        for y in range(y0, y1):
+            s = src[f, y]
+            d = dst[f, y]
+            for x in range(w):
+                d[x, 0] = s[x, 0]
+                d[x, 1] = s[x, 1]
+                d[x, 2] = s[x, 2]
+
+
+@kernel
+def swap_red_blue(src, dst, f0, f1, y0, y1):
+    """RGB <-> BGR (and RGBA <-> BGRA: alpha kept in place)."""
+    w = src.shape[2]
+    c = src.shape[3]
+    for f in range(f0, f1):
+        for y in range(y0, y1):
+            s = src[f, y]
+            d = dst[f, y]
+            if c == 4:
+                for x in range(w):
+                    d[x, 0] = s[x, 2]
+                    d[x, 1] = s[x, 1]
+                    d[x, 2] = s[x, 0]
+                    d[x, 3] = s[x, 3]
+            else:
+                for x in range(w):
+                    d[x, 0] = s[x, 2]
+                    d[x, 1] = s[x, 1]
+                    d[x, 2] = s[x, 0]
+
+
+@kernel
+def rgb_to_gray_int(src, dst, f0, f1, y0, y1):
+    """ITU-R 601-2 luma in 16-bit fixed point, rounded: Pillow's convert("L").
+
+    The weights (19595, 38470, 7471) sum to 65536, so the same formula is exact
+    for uint16 images.
+    """
+    w = src.shape[2]
+    for f in range(f0, f1):
+        for y in range(y0, y1):
+            s = src[f, y]
+            d = dst[f, y]
+            for x in range(w):
+                v = (np.int64(s[x, 0]) * 19595 + np.int64(s[x, 1]) * 38470 + np.int64(s[x, 2]) * 7471 + 32768) >> 16
+                d[x, 0] = v
+
+
+@kernel
+def rgb_to_gray_float(src, dst, f0, f1, y0, y1):
+    w = src.shape[2]
+    for f in range(f0, f1):
+        for y in range(y0, y1):
+            s = src[f, y]
+            d = dst[f, y]
+            for x in range(w):
+                d[x, 0] = (
+                    np.float32(0.299) * s[x, 0] + np.float32(0.587) * s[x, 1] + np.float32(0.114) * s[x, 2]
+                )
+
+
+@kernel
+def gray_to_rgb(src, dst, f0, f1, y0, y1):
+    w = src.shape[2]
+    for f in range(f0, f1):
+        for y in range(y0, y1):
+            s = src[f, y]
+            d = dst[f, y]
+            for x in range(w):
+                v = s[x, 0]
+                d[x, 0] = v
+                d[x, 1] = v
+                d[x, 2] = v
+
+
+# --------------------------------------------------------------------------
+# resampling (Pillow's separable convolution model)
+#
+# bounds[i] = (first input index, tap count) and weights[i, :count] are the
+# normalised filter taps of output index i (see _coeffs.py).
+# Integer images use Pillow's fixed point: int weights scaled by 2**22, the
+# accumulator starts at 2**21 (``rnd``), the result is ``acc >> shift``
+# clamped to [0, hi] -- bit-identical to Pillow's 8-bit path.  float32 images
+# pass ``shift=None`` (numba prunes the integer branch) and are not clamped.
+# The intermediate image between the passes has the output dtype, as in Pillow.
+
+_VBLOCK = 512
+
+
+@kernel
+def _store(v, shift, hi):
+    if shift is None:
+        return v
+    v = v >> shift
+    if v < 0:
+        v = 0
+    elif v > hi:
+        v = hi
+    return v
+
+
+@kernel
+def _vpass(src, dst, bounds, weights, rows, b_off, w_off, d_off, rnd, shift, hi):
+    """dst[d_off + i] = sum_k weights[w_off + i, k] * src[bounds[b_off + i, 0] + k]
+
+    for i in range(rows); src, dst are 2-D (rows, row elements).  Rows are
+    processed in column blocks, four taps per sweep, so the accumulator stays
+    in L1 and the inner loop is contiguous and vectorised.
+    """
+    length = src.shape[1]
+    acc = np.full(_VBLOCK, rnd)
+    for i in range(rows):
+        ymin = bounds[b_off + i, 0]
+        n = bounds[b_off + i, 1]
+        wr = weights[w_off + i]
+        d = dst[d_off + i]
+        for jb in range(0, length, _VBLOCK):
+            je = min(jb + _VBLOCK, length)
+            m = je - jb
+            for j in range(m):
+                acc[j] = rnd
+            k = 0
+            while k + 4 <= n:
+                w0 = wr[k]
+                w1 = wr[k + 1]
+                w2 = wr[k + 2]
+                w3 = wr[k + 3]
+                r0 = src[ymin + k, jb:je]
+                r1 = src[ymin + k + 1, jb:je]
+                r2 = src[ymin + k + 2, jb:je]
+                r3 = src[ymin + k + 3, jb:je]
+                for j in range(m):
+                    acc[j] += w0 * r0[j] + w1 * r1[j] + w2 * r2[j] + w3 * r3[j]
+                k += 4
+            while k < n:
+                w0 = wr[k]
+                r0 = src[ymin + k, jb:je]
+                for j in range(m):
+                    acc[j] += w0 * r0[j]
+                k += 1
+            for j in range(m):
+                d[jb + j] = _store(acc[j], shift, hi)
+
+
+@kernel
+def _hrow(s, d, bounds, weights, rnd, shift, hi):
+    """One row: d[x, c] = sum_k weights[x, k] * s[bounds[x, 0] + k, c]."""
+    ow = d.shape[0]
+    c = d.shape[1]
+    if c == 3:
+        for x in range(ow):
+            xmin = bounds[x, 0]
+            n = bounds[x, 1]
+            wx = weights[x]
+            a0 = rnd
+            a1 = rnd
+            a2 = rnd
+            for k in range(n):
+                ww = wx[k]
+                a0 += ww * s[xmin + k, 0]
+                a1 += ww * s[xmin + k, 1]
+                a2 += ww * s[xmin + k, 2]
+            d[x, 0] = _store(a0, shift, hi)
+            d[x, 1] = _store(a1, shift, hi)
+            d[x, 2] = _store(a2, shift, hi)
+    elif c == 4:
+        for x in range(ow):
+            xmin = bounds[x, 0]
+            n = bounds[x, 1]
+            wx = weights[x]
+            a0 = rnd
+            a1 = rnd
+            a2 = rnd
+            a3 = rnd
+            for k in range(n):
+                ww = wx[k]
+                a0 += ww * s[xmin + k, 0]
+                a1 += ww * s[xmin + k, 1]
+                a2 += ww * s[xmin + k, 2]
+                a3 += ww * s[xmin + k, 3]
+            d[x, 0] = _store(a0, shift, hi)
+            d[x, 1] = _store(a1, shift, hi)
+            d[x, 2] = _store(a2, shift, hi)
+            d[x, 3] = _store(a3, shift, hi)
+    elif c == 1:
+        for x in range(ow):
+            xmin = bounds[x, 0]
+            n = bounds[x, 1]
+            wx = weights[x]
+            a0 = rnd
+            for k in range(n):
+                a0 += wx[k] * s[xmin + k, 0]
+            d[x, 0] = _store(a0, shift, hi)
+    else:
+        acc = np.full(c, rnd)
+        for x in range(ow):
+            xmin = bounds[x, 0]
+            n = bounds[x, 1]
+            wx = weights[x]
+            for ch in range(c):
+                acc[ch] = rnd
+            for k in range(n):
+                ww = wx[k]
+                for ch in range(c):
+                    acc[ch] += ww * s[xmin + k, ch]
+            for ch in range(c):
+                d[x, ch] = _store(acc[ch], shift, hi)
+
+
+# order codes for resample_frames
+ORDER_V = 1  # vertical pass only (width unchanged)
+ORDER_H = 2  # horizontal pass only (height unchanged)
+ORDER_VH = 3  # vertical pass first, then horizontal
+ORDER_HV = 4  # horizontal pass first, then vertical
+
+
+@kernel
+def resample_frames(src4, src3, dst4, dst3, bv, wv, bh, wh, order, max_tmp_rows, rnd, shift, hi, f0, f1, y0, y1):
+    """Resize frames f0:f1, output rows y0:y1.
+
+    src3/dst3 are (frames, rows, width*channels) views of src4/dst4 (the
+    vertical pass works on whole rows).  Two-pass orders go through an
+    intermediate of at most ``max_tmp_rows`` rows (kept in cache), processing
+    the band in sub-bands.  The horizontal-first order only resamples the input
+    rows the band's vertical taps touch.
+    """
+    in_w = src4.shape[2]
+    out_w = dst4.shape[2]
+    ch = dst4.shape[3]
+    if order == ORDER_V:
+        for f in range(f0, f1):
+            _vpass(src3[f], dst3[f], bv, wv, y1 - y0, y0, y0, y0, rnd, shift, hi)
+    elif order == ORDER_H:
+        for f in range(f0, f1):
+            for y in range(y0, y1):
+                _hrow(src4[f, y], dst4[f, y], bh, wh, rnd, shift, hi)
+    elif order == ORDER_VH:
+        tmp = np.empty((max_tmp_rows, in_w, ch), dst4.dtype)
+        tmp2 = tmp.reshape(max_tmp_rows, in_w * ch)
+        for f in range(f0, f1):
+            for a in range(y0, y1, max_tmp_rows):
+                b = min(a + max_tmp_rows, y1)
+                _vpass(src3[f], tmp2, bv, wv, b - a, a, a, 0, rnd, shift, hi)
+                for r in range(b - a):
+                    _hrow(tmp[r], dst4[f, a + r], bh, wh, rnd, shift, hi)
+    else:
+        cap = max_tmp_rows + np.int64(bv[:, 1].max())
+        tmp = np.empty((cap, out_w, ch), dst4.dtype)
+        tmp2 = tmp.reshape(cap, out_w * ch)
+        rowsrc = np.empty(cap, np.int64)
+        local = np.empty((y1 - y0, 2), bv.dtype)
+        for f in range(f0, f1):
+            y = y0
+            while y < y1:
+                start = y
+                cnt = 0
+                last_end = -1
+                while y < y1:
+                    s = np.int64(bv[y, 0])
+                    n = np.int64(bv[y, 1])
+                    e = s + n
+                    first = max(s, last_end)
+                    new = e - first if e > first else 0
+                    if cnt + new > max_tmp_rows and y > start:
+                        break
+                    for r in range(first, e):
+                        rowsrc[cnt] = r
+                        cnt += 1
+                    # bounds are monotone, so the row's taps are the last n rows added
+                    local[y - y0, 0] = cnt - n
+                    local[y - y0, 1] = n
+                    if e > last_end:
+                        last_end = e
+                    y += 1
+                for i in range(cnt):
+                    _hrow(src4[f, rowsrc[i]], tmp[i], bh, wh, rnd, shift, hi)
+                _vpass(tmp2, dst3[f], local, wv, y - start, start - y0, start, start, rnd, shift, hi)
+
+
+@kernel
+def nearest_frames(src, dst, xi, yi, f0, f1, y0, y1):
+    """dst[f, y, x] = src[f, yi[y], xi[x]] (all channels)."""
+    w = dst.shape[2]
+    c = dst.shape[3]
+    for f in range(f0, f1):
+        for y in range(y0, y1):
+            s = src[f, yi[y]]
+            d = dst[f, y]
+            if c == 3:
+                for x in range(w):
+                    sx = xi[x]
+                    d[x, 0] = s[sx, 0]
+                    d[x, 1] = s[sx, 1]
+                    d[x, 2] = s[sx, 2]
+            else:
+                for x in range(w):
+                    sx = xi[x]
+                    for k in range(c):
+                        d[x, k] = s[sx, k]

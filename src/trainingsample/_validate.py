@@ -1,0 +1,221 @@
+"""Input validation and normalisation: every user-facing error message lives here.
+
+Each validator raises TypeError (wrong kind of thing) or ValueError (right kind,
+wrong value) naming the argument, the index and the offending value.
+"""
+import numbers
+import operator
+
+import numpy as np
+
+SUPPORTED_DTYPES = (np.dtype(np.uint8), np.dtype(np.uint16), np.dtype(np.float32))
+_DTYPE_NAMES = ", ".join(d.name for d in SUPPORTED_DTYPES)
+# Refuse outputs this large before allocating anything.
+MAX_SIDE = 1 << 20  # pixels per side
+MAX_OUTPUT_BYTES = 1 << 40  # per call
+
+
+class Batch:
+    """Images of one call, normalised to views of shape (N, H, W, C).
+
+    ``arrays`` holds one 4-D view per input image, or a single 4-D view for a
+    4-D batch input.  ``squeeze`` records which inputs were 2-D (H, W).
+    """
+
+    __slots__ = ("arrays", "is_array", "squeeze", "count")
+
+    def __init__(self, arrays, is_array, squeeze, count):
+        self.arrays = arrays
+        self.is_array = is_array
+        self.squeeze = squeeze
+        self.count = count
+
+    def image(self, i):
+        """The i-th image as an (H, W, C) view."""
+        if self.is_array:
+            return self.arrays[0][i]
+        return self.arrays[i][0]
+
+    def images(self):
+        return [self.image(i) for i in range(self.count)]
+
+
+def _check_dtype(arr, where):
+    if arr.dtype not in SUPPORTED_DTYPES:
+        raise TypeError(f"{where} has dtype {arr.dtype}; supported dtypes are {_DTYPE_NAMES}")
+
+
+def _as_array(obj, where):
+    if isinstance(obj, np.ndarray):
+        return obj
+    # CPU torch tensors and other array-likes exposing the array protocol (no copy for torch CPU tensors).
+    if hasattr(obj, "__array__") or hasattr(obj, "__array_interface__"):
+        if type(obj).__module__.startswith("torch") and hasattr(obj, "numpy"):
+            try:
+                return obj.detach().numpy()
+            except Exception as exc:  # e.g. a CUDA tensor
+                raise TypeError(f"{where} is a {type(obj).__name__} that numpy cannot view ({exc})") from None
+        return np.asarray(obj)
+    raise TypeError(f"{where} must be a numpy array, got {type(obj).__name__}")
+
+
+def check_image(image, where="image", channels=None):
+    """Validate one image; returns an (H, W, C) view and whether it was 2-D."""
+    arr = _as_array(image, where)
+    if arr.ndim == 2:
+        arr3, squeezed = arr[:, :, None], True
+    elif arr.ndim == 3:
+        arr3, squeezed = arr, False
+    else:
+        raise ValueError(f"{where} must have shape (H, W) or (H, W, C), got shape {arr.shape}")
+    _check_dtype(arr, where)
+    h, w, c = arr3.shape
+    if h == 0 or w == 0 or c == 0:
+        raise ValueError(f"{where} is empty: shape {arr.shape}")
+    if channels is not None and c not in channels:
+        raise ValueError(f"{where} has {c} channel(s), shape {arr.shape}; expected {_or_list(channels)}")
+    return arr3, squeezed
+
+
+def _or_list(values):
+    values = list(values)
+    if len(values) == 1:
+        return str(values[0])
+    return ", ".join(str(v) for v in values[:-1]) + f" or {values[-1]}"
+
+
+def single_batch(image, name="image", channels=None):
+    """A Batch of one image, errors naming ``name``."""
+    arr3, sq = check_image(image, name, channels)
+    return Batch([arr3[None]], False, [sq], 1)
+
+
+def as_batch(images, name="images", channels=None):
+    """Normalise a list/tuple of images or one (N, H, W, C) array into a Batch."""
+    if isinstance(images, np.ndarray) or (
+        not isinstance(images, (list, tuple)) and hasattr(images, "__array_interface__")
+    ) or type(images).__module__.startswith("torch"):
+        arr = _as_array(images, name)
+        if arr.ndim != 4:
+            raise ValueError(
+                f"{name} must be a list of (H, W) or (H, W, C) arrays or one (N, H, W, C) array, "
+                f"got an array of shape {arr.shape}; for a single image wrap it in a list or use the "
+                f"single-image function"
+            )
+        _check_dtype(arr, name)
+        n, h, w, c = arr.shape
+        if n and (h == 0 or w == 0 or c == 0):
+            raise ValueError(f"{name} is empty: shape {arr.shape}")
+        if n and channels is not None and c not in channels:
+            raise ValueError(f"{name} has {c} channel(s), shape {arr.shape}; expected {_or_list(channels)}")
+        return Batch([arr], True, [False] * n, n)
+    if not isinstance(images, (list, tuple)):
+        raise TypeError(
+            f"{name} must be a list or tuple of numpy arrays or one (N, H, W, C) array, got {type(images).__name__}"
+        )
+    arrays, squeeze = [], []
+    for i, img in enumerate(images):
+        arr3, sq = check_image(img, f"{name}[{i}]", channels)
+        arrays.append(arr3[None])
+        squeeze.append(sq)
+    return Batch(arrays, False, squeeze, len(arrays))
+
+
+def _int(value, where):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{where} must be an integer, got {value!r} ({type(value).__name__})")
+    return operator.index(value)
+
+
+def _pairs(values, n, name, arity, what):
+    """One tuple of ``arity`` ints for every image, or one shared by all."""
+    if isinstance(values, np.ndarray):
+        values = values.tolist()
+    if isinstance(values, (list, tuple)) and len(values) == arity and not any(
+        isinstance(v, (list, tuple, np.ndarray)) for v in values
+    ):
+        # one pair/box shared by every image
+        return [tuple(_int(v, f"{name}[{k}]") for k, v in enumerate(values))] * n, True
+    if not isinstance(values, (list, tuple)):
+        raise TypeError(f"{name} must be one {what} or a list of {n} of them, got {type(values).__name__}")
+    if len(values) != n:
+        raise ValueError(f"{name} has {len(values)} entries but there are {n} images")
+    out = []
+    for i, v in enumerate(values):
+        if isinstance(v, np.ndarray):
+            v = v.tolist()
+        if not isinstance(v, (list, tuple)):
+            raise TypeError(f"{name}[{i}] must be a {what}, got {v!r} ({type(v).__name__})")
+        if len(v) != arity:
+            raise ValueError(f"{name}[{i}] must be a {what}, got {len(v)} values: {v!r}")
+        out.append(tuple(_int(x, f"{name}[{i}][{k}]") for k, x in enumerate(v)))
+    return out, False
+
+
+def sizes(target_sizes, n, name="target_sizes"):
+    """Validated list of n (width, height) pairs, each side in [1, MAX_SIDE]."""
+    pairs, shared = _pairs(target_sizes, n, name, 2, "(width, height) pair")
+    for i, (w, h) in enumerate(pairs[:1] if shared else pairs):
+        where = name if shared else f"{name}[{i}]"
+        for side, v in (("width", w), ("height", h)):
+            if v < 1:
+                raise ValueError(f"{where} {side} must be >= 1, got {v} in {(w, h)}")
+            if v > MAX_SIDE:
+                raise ValueError(f"{where} {side} {v} exceeds the maximum of {MAX_SIDE} pixels")
+    return pairs
+
+
+def single(value, arity, what, name):
+    """Check that a single-image argument is one tuple of ``arity`` values."""
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if not isinstance(value, (list, tuple)) or len(value) != arity:
+        raise TypeError(f"{name} must be a {what} of {arity} integers, got {value!r}")
+    return value
+
+
+def where(name, i, indexed):
+    return f"{name}[{i}]" if indexed else name
+
+
+def boxes(values, n, name="boxes"):
+    """Validated list of n (x, y, width, height) boxes (not yet checked against images)."""
+    out, shared = _pairs(values, n, name, 4, "(x, y, width, height) box")
+    for i, (x, y, w, h) in enumerate(out[:1] if shared else out):
+        where = name if shared else f"{name}[{i}]"
+        if x < 0 or y < 0:
+            raise ValueError(f"{where} origin must be >= 0, got x={x}, y={y} in {(x, y, w, h)}")
+        if w < 1 or h < 1:
+            raise ValueError(f"{where} width and height must be >= 1, got {(x, y, w, h)}")
+    return out
+
+
+def box_inside(box, shape, where):
+    x, y, w, h = box
+    ih, iw = shape[0], shape[1]
+    if x + w > iw or y + h > ih:
+        raise ValueError(
+            f"{where} {box} (x, y, width, height) extends outside the image of width {iw} and height {ih}"
+        )
+
+
+def output_budget(shapes_bytes, name):
+    total = sum(shapes_bytes)
+    if total > MAX_OUTPUT_BYTES:
+        raise ValueError(f"{name}: the outputs would need {total} bytes, over the limit of {MAX_OUTPUT_BYTES}")
+
+
+def choice(value, options, name):
+    """Validate a string option; the message lists the valid ones."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a string, one of {', '.join(map(repr, options))}; got {value!r}")
+    key = value.lower()
+    if key not in options:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, options))}; got {value!r}")
+    return key
+
+
+def flag(value, name):
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return bool(value)

@@ -1,0 +1,146 @@
+"""Luminance and channel-format conversions."""
+import numpy as np
+
+from . import _apply
+from . import _kernels as K
+from . import _validate as V
+
+STANDARDS = {"bt601": (0.299, 0.587, 0.114), "bt709": (0.2126, 0.7152, 0.0722)}
+_ACC = {np.dtype(np.uint8): np.uint32(0), np.dtype(np.uint16): np.uint64(0), np.dtype(np.float32): np.float64(0.0)}
+
+
+def _luminance(batch, standard):
+    weights = STANDARDS[V.choice(standard, tuple(STANDARDS), "standard")]
+    sums, srcs = [], []
+    for a in batch.arrays:
+        srcs.append(a)
+        sums.append(np.empty((a.shape[0], a.shape[1], 3), np.float64 if a.dtype == np.float32 else np.uint64))
+
+    def call(k, f0, f1, y0, y1):
+        a = srcs[k]
+        K.channel_row_sums(a, sums[k], _ACC[a.dtype], f0, f1, y0, y1)
+
+    _apply.run_items(sums, call, [a.shape[2] * a.shape[3] for a in srcs])
+    values = []
+    for a, s in zip(srcs, sums):
+        tot = s.sum(axis=1)  # (frames, 3): exact for integer images
+        npx = a.shape[1] * a.shape[2]
+        if a.shape[3] == 1:
+            lum = tot[:, 0].astype(np.float64) / npx
+        else:
+            t = tot.astype(np.float64)
+            lum = (weights[0] * t[:, 0] + weights[1] * t[:, 1] + weights[2] * t[:, 2]) / npx
+        values.append(lum)
+    return values
+
+
+def batch_calculate_luminance(images, *, standard="bt601"):
+    """Mean luminance of each image, in the image's own scale.
+
+    BT.601 (default): mean of 0.299 R + 0.587 G + 0.114 B; "bt709": 0.2126,
+    0.7152, 0.0722.  1 channel: the mean; 4 channels: alpha ignored; other
+    channel counts are a ValueError.  Integer images are summed exactly, so
+    the result does not depend on the thread count.
+
+    Returns a list of floats for list input, a float64 (N,) array for an array.
+    """
+    batch = V.as_batch(images, channels=(1, 3, 4))
+    values = _luminance(batch, standard)
+    if batch.is_array:
+        return values[0]
+    return [float(v[0]) for v in values]
+
+
+def calculate_luminance(image, *, standard="bt601"):
+    return float(_luminance(V.single_batch(image, channels=(1, 3, 4)), standard)[0][0])
+
+
+def _alpha_value(alpha, dtype):
+    if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.integer, np.floating)):
+        raise TypeError(f"alpha must be a number, got {alpha!r}")
+    if dtype.kind == "u":
+        info = np.iinfo(dtype)
+        if not float(alpha).is_integer() or not info.min <= alpha <= info.max:
+            raise ValueError(f"alpha must be an integer in [{info.min}, {info.max}] for {dtype} images, got {alpha!r}")
+        return dtype.type(int(alpha))
+    if not np.isfinite(alpha):
+        raise ValueError(f"alpha must be finite, got {alpha!r}")
+    return dtype.type(alpha)
+
+
+def _convert(batch, out_channels, run):
+    """Run a conversion kernel; ``out_channels=None`` keeps the input's count."""
+    outs = [np.empty(a.shape[:3] + (out_channels or a.shape[3],), a.dtype) for a in batch.arrays]
+
+    def call(k, f0, f1, y0, y1):
+        run(batch.arrays[k], outs[k], f0, f1, y0, y1)
+
+    _apply.run_items(outs, call, [a.shape[2] * a.shape[3] for a in batch.arrays])
+    return _apply.finish(batch, outs, keep_2d=False)
+
+
+def _rgba(batch, alpha):
+    # validate alpha for every dtype present before any work
+    values = {a.dtype: _alpha_value(alpha, a.dtype) for a in batch.arrays}
+
+    def run(s, d, *r):
+        K.rgb_to_rgba(s, d, values[s.dtype], *r)
+
+    return _convert(batch, 4, run)
+
+
+def batch_rgb_to_rgba(images, alpha=255):
+    """RGB -> RGBA with a constant alpha (255 by default; any value in the
+    dtype's range, e.g. 1.0 for float images)."""
+    return _rgba(V.as_batch(images, channels=(3,)), alpha)
+
+
+def batch_rgba_to_rgb(images):
+    """RGBA -> RGB by dropping alpha (no compositing)."""
+    return _convert(V.as_batch(images, channels=(4,)), 3, K.rgba_to_rgb)
+
+
+def batch_rgb_to_bgr(images):
+    """Swap the first and third channels: RGB <-> BGR, RGBA <-> BGRA."""
+    return _convert(V.as_batch(images, channels=(3, 4)), None, K.swap_red_blue)
+
+
+def _gray_kernel(s, d, *r):
+    if s.dtype == np.float32:
+        K.rgb_to_gray_float(s, d, *r)
+    else:
+        K.rgb_to_gray_int(s, d, *r)
+
+
+def batch_rgb_to_gray(images):
+    """RGB(A) -> (H, W, 1) luma, ITU-R 601-2 (alpha ignored).
+
+    uint8 equals Pillow's ``convert("L")``: (19595 R + 38470 G + 7471 B + 32768) >> 16;
+    uint16 uses the same rounding; float32 computes 0.299 R + 0.587 G + 0.114 B.
+    """
+    return _convert(V.as_batch(images, channels=(3, 4)), 1, _gray_kernel)
+
+
+def batch_gray_to_rgb(images):
+    """(H, W) or (H, W, 1) gray -> (H, W, 3) by replication."""
+    return _convert(V.as_batch(images, channels=(1,)), 3, K.gray_to_rgb)
+
+
+def rgb_to_rgba(image, alpha=255):
+    return _rgba(V.single_batch(image, channels=(3,)), alpha)[0]
+
+
+def rgba_to_rgb(image):
+    return _convert(V.single_batch(image, channels=(4,)), 3, K.rgba_to_rgb)[0]
+
+
+def rgb_to_bgr(image):
+    return _convert(V.single_batch(image, channels=(3, 4)), None, K.swap_red_blue)[0]
+
+
+def rgb_to_gray(image):
+    return _convert(V.single_batch(image, channels=(3, 4)), 1, _gray_kernel)[0]
+
+
+def gray_to_rgb(image):
+    return _convert(V.single_batch(image, channels=(1,)), 3, K.gray_to_rgb)[0]

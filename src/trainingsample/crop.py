@@ -1,0 +1,151 @@
+"""Box, center and seeded random crops."""
+import numbers
+
+import numpy as np
+
+from . import _apply
+from . import _validate as V
+
+
+def _crop(batch, boxes, copy, name, indexed=True):
+    for i, box in enumerate(boxes):
+        V.box_inside(box, batch.image(i).shape, V.where(name, i, indexed))
+    if not copy:
+        views = []
+        for i, (x, y, w, h) in enumerate(boxes):
+            v = batch.image(i)[y : y + h, x : x + w]
+            views.append(v[:, :, 0] if batch.squeeze[i] else v)
+        return views
+    if batch.is_array and len(set(boxes)) == 1:
+        # one box for the whole batch: a single 4-D view, one kernel call per task
+        x, y, w, h = boxes[0]
+        src = batch.arrays[0][:, y : y + h, x : x + w]
+        srcs = [src]
+        outs = [np.empty(src.shape, src.dtype)]
+    else:
+        srcs, outs = [], []
+        for i, (x, y, w, h) in enumerate(boxes):
+            img = batch.image(i)
+            srcs.append(img[None, y : y + h, x : x + w])
+            outs.append(np.empty((1, h, w, img.shape[2]), img.dtype))
+    calls = [_apply.copy_into(s, o) for s, o in zip(srcs, outs)]
+    _apply.run_items(outs, lambda k, f0, f1, y0, y1: calls[k](f0, f1, y0, y1), [o.shape[2] * o.shape[3] for o in outs])
+    if batch.is_array:
+        if len(outs) == 1:
+            return outs[0]
+        if len({o.shape for o in outs}) == 1:
+            # per-image boxes of one size: stack (cheap next to the copy itself)
+            return np.concatenate(outs, axis=0)
+        return [o[0] for o in outs]
+    return _apply.finish(batch, outs)
+
+
+def batch_crop_images(images, boxes, *, copy=True):
+    """Crop each image to its box.
+
+    Parameters
+    ----------
+    images : list of (H, W) / (H, W, C) arrays, or one (N, H, W, C) array
+        uint8, uint16 or float32; any strides.
+    boxes : (x, y, width, height) or a list of them, one per image
+        Must lie inside its image (ValueError otherwise; nothing is clamped).
+    copy : bool
+        True (default): owned C-contiguous arrays.  False: views into the inputs
+        (always a list).
+
+    Returns
+    -------
+    A list for list input; an (N, h, w, C) array for array input when all
+    crops have one size (else a list).
+    """
+    batch = V.as_batch(images)
+    bx = V.boxes(boxes, batch.count)
+    return _crop(batch, bx, V.flag(copy, "copy"), "boxes")
+
+
+def _center_boxes(batch, sizes, name, indexed=True):
+    out = []
+    for i, (w, h) in enumerate(sizes):
+        ih, iw = batch.image(i).shape[:2]
+        if w > iw or h > ih:
+            raise ValueError(f"{V.where(name, i, indexed)} {(w, h)} (width, height) is larger than the image of width {iw} and height {ih}")
+        out.append(((iw - w) // 2, (ih - h) // 2, w, h))
+    return out
+
+
+def batch_center_crop_images(images, target_sizes, *, copy=True):
+    """Crop the centre (width, height) of each image; the origin is
+    ``((W - width) // 2, (H - height) // 2)``.  A size larger than its image
+    is a ValueError (no padding)."""
+    batch = V.as_batch(images)
+    sizes = V.sizes(target_sizes, batch.count)
+    return _crop(batch, _center_boxes(batch, sizes, "target_sizes"), V.flag(copy, "copy"), "target_sizes")
+
+
+def as_generator(seed, name="seed"):
+    """None (fresh entropy), a non-negative int, or a numpy Generator (used as is)."""
+    if seed is None:
+        return np.random.default_rng()
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise TypeError(f"{name} must be None, a non-negative int or a numpy.random.Generator, got {seed!r}")
+    if seed < 0:
+        raise ValueError(f"{name} must be >= 0, got {seed}")
+    return np.random.default_rng(int(seed))
+
+
+def random_boxes(batch, sizes, rng, name, indexed=True):
+    """Draw one box per image in Python (image order), independent of threads."""
+    highs_x, highs_y = [], []
+    for i, (w, h) in enumerate(sizes):
+        ih, iw = batch.image(i).shape[:2]
+        if w > iw or h > ih:
+            raise ValueError(f"{V.where(name, i, indexed)} {(w, h)} (width, height) is larger than the image of width {iw} and height {ih}")
+        highs_x.append(iw - w + 1)
+        highs_y.append(ih - h + 1)
+    if not sizes:
+        return []
+    xs = rng.integers(0, np.array(highs_x, dtype=np.int64))
+    ys = rng.integers(0, np.array(highs_y, dtype=np.int64))
+    return [(int(x), int(y), w, h) for x, y, (w, h) in zip(xs, ys, sizes)]
+
+
+def batch_random_crop_images(images, target_sizes, *, seed=None, return_boxes=False, copy=True):
+    """Crop a uniformly random (width, height) window from each image.
+
+    ``seed`` (int or numpy.random.Generator) makes the boxes reproducible;
+    they are drawn in Python in image order, so they never depend on the
+    thread count.  ``return_boxes=True`` returns ``(crops, boxes)`` with
+    boxes as (x, y, width, height), replayable with batch_crop_images.
+    """
+    batch = V.as_batch(images)
+    sizes = V.sizes(target_sizes, batch.count)
+    rng = as_generator(seed)
+    bx = random_boxes(batch, sizes, rng, "target_sizes")
+    out = _crop(batch, bx, V.flag(copy, "copy"), "target_sizes")
+    return (out, bx) if V.flag(return_boxes, "return_boxes") else out
+
+
+# single-image forms
+
+
+def crop_image(image, box, *, copy=True):
+    """Crop one image to box (x, y, width, height)."""
+    batch = V.single_batch(image)
+    bx = V.boxes(V.single(box, 4, "(x, y, width, height) box", "box"), 1, "box")
+    return _crop(batch, bx, V.flag(copy, "copy"), "box", False)[0]
+
+
+def center_crop_image(image, size, *, copy=True):
+    batch = V.single_batch(image)
+    sizes = V.sizes(V.single(size, 2, "(width, height) pair", "size"), 1, "size")
+    return _crop(batch, _center_boxes(batch, sizes, "size", False), V.flag(copy, "copy"), "size", False)[0]
+
+
+def random_crop_image(image, size, *, seed=None, return_box=False, copy=True):
+    batch = V.single_batch(image)
+    sizes = V.sizes(V.single(size, 2, "(width, height) pair", "size"), 1, "size")
+    bx = random_boxes(batch, sizes, as_generator(seed), "size", False)
+    out = _crop(batch, bx, V.flag(copy, "copy"), "size", False)[0]
+    return (out, bx[0]) if V.flag(return_box, "return_box") else out

@@ -1,0 +1,220 @@
+"""Antialiased separable resampling of images and video frames (Pillow's model).
+
+Per (input size, output size, filter, antialias) the coefficients are
+computed once and cached (see _coeffs.py).  Each resize runs the two 1-D
+passes in the cheaper order; the intermediate band stays in cache and has the
+output dtype, as in Pillow.  Work is split over frames and output row bands.
+"""
+import numpy as np
+
+from . import _apply
+from . import _kernels as K
+from . import _validate as V
+from ._coeffs import ALIASES, FILTERS, INTERPOLATIONS, NONNEGATIVE, PRECISION_BITS, coefficients, nearest_indices
+
+# Relative cost of one horizontal tap (strided, scalar) vs one vertical tap
+# (contiguous, vectorised); chooses the pass order.  Measured with
+# ``python -m trainingsample.bench`` on AVX-512 and AVX2 machines.
+H_TAP_COST = 3.0
+# Bytes of intermediate rows a task keeps between the two passes.
+TMP_BYTES = 256 * 1024
+
+_NO_BOUNDS = np.zeros((1, 2), np.int32)
+# dtype -> (weights kind, accumulator start, shift, clamp maximum)
+_ARITHMETIC = {
+    np.dtype(np.uint8): ("int32", np.int32(1 << (PRECISION_BITS - 1)), PRECISION_BITS, 255),
+    np.dtype(np.uint16): ("int64", np.int64(1 << (PRECISION_BITS - 1)), PRECISION_BITS, 65535),
+    np.dtype(np.float32): ("float32", np.float32(0.0), None, 0),
+}
+
+
+def _mean_taps(bounds):
+    return float(bounds[:, 1].mean())
+
+
+def _rows_touched(bounds):
+    """Number of distinct input rows the vertical taps read."""
+    starts = bounds[:, 0].astype(np.int64)
+    ends = starts + bounds[:, 1]
+    prev_end = np.concatenate([[0], np.maximum.accumulate(ends)[:-1]])
+    return int(np.maximum(ends - np.maximum(starts, prev_end), 0).sum())
+
+
+def choose_order(h, w, c, oh, ow, bv, bh, pillow_order=False):
+    """Pass order and estimated element-operations per output row.
+
+    ``pillow_order`` forces horizontal-first (Pillow's), needed for parity
+    when the filter overshoots and intermediates are clamped.
+    """
+    need_v, need_h = oh != h, ow != w
+    if need_v and not need_h:
+        return K.ORDER_V, w * c * _mean_taps(bv)
+    if need_h and not need_v:
+        return K.ORDER_H, ow * c * _mean_taps(bh) * H_TAP_COST
+    kv, kh = _mean_taps(bv), _mean_taps(bh)
+    v_first = oh * w * c * kv + oh * ow * c * kh * H_TAP_COST
+    h_first = _rows_touched(bv) * ow * c * kh * H_TAP_COST + oh * ow * c * kv
+    if v_first <= h_first and not pillow_order:
+        return K.ORDER_VH, v_first / oh
+    return K.ORDER_HV, h_first / oh
+
+
+def _resize_call(src4, dst4, name, antialias):
+    """Return ``(call(f0, f1, y0, y1), work_per_output_row)`` for one 4-D item."""
+    n, h, w, c = src4.shape
+    _, oh, ow, _ = dst4.shape
+    if name == "nearest":
+        xi, yi = nearest_indices(w, ow), nearest_indices(h, oh)
+        return (lambda f0, f1, y0, y1: K.nearest_frames(src4, dst4, xi, yi, f0, f1, y0, y1)), ow * c
+    if oh == h and ow == w:
+        return _apply.copy_into(src4, dst4), w * c
+    kind, rnd, shift, hi = _ARITHMETIC[dst4.dtype]
+    no_weights = np.zeros((1, 1), kind)
+    bv, wv = coefficients(h, oh, name, antialias, kind) if oh != h else (_NO_BOUNDS, no_weights)
+    bh, wh = coefficients(w, ow, name, antialias, kind) if ow != w else (_NO_BOUNDS, no_weights)
+    pillow_order = dst4.dtype != np.float32 and name not in NONNEGATIVE
+    order, work = choose_order(h, w, c, oh, ow, bv, bh, pillow_order)
+    src3 = _apply.flat_rows(src4)
+    if src3 is None and order in (K.ORDER_V, K.ORDER_VH):
+        src4 = np.ascontiguousarray(src4)  # exotic strides: one copy, then fast paths
+        src3 = _apply.flat_rows(src4)
+    dst3 = dst4.reshape(n, oh, ow * c)
+    if src3 is None:
+        src3 = dst3  # unused by the horizontal-first orders; keeps one compiled signature
+    tmp_row_bytes = (w if order == K.ORDER_VH else ow) * c * dst4.itemsize
+    max_tmp_rows = max(1, TMP_BYTES // tmp_row_bytes)
+
+    def call(f0, f1, y0, y1):
+        K.resample_frames(src4, src3, dst4, dst3, bv, wv, bh, wh, order, max_tmp_rows, rnd, shift, hi, f0, f1, y0, y1)
+
+    return call, work
+
+
+def resize_items(items, interpolation, antialias):
+    """Resize a list of ``(src4, (width, height))``; returns new 4-D arrays."""
+    key = V.choice(interpolation, INTERPOLATIONS, "interpolation")
+    name = ALIASES.get(key, key)
+    antialias = V.flag(antialias, "antialias")
+    V.output_budget([s.shape[0] * ow * oh * s.shape[3] * s.itemsize for s, (ow, oh) in items], "resize")
+    outs, calls, work = [], [], []
+    for src4, (ow, oh) in items:
+        dst4 = np.empty((src4.shape[0], oh, ow, src4.shape[3]), src4.dtype)
+        call, wk = _resize_call(src4, dst4, name, antialias)
+        outs.append(dst4)
+        calls.append(call)
+        work.append(wk)
+    _apply.run_items(outs, lambda k, f0, f1, y0, y1: calls[k](f0, f1, y0, y1), work)
+    return outs
+
+
+def _batch_items(batch, sizes):
+    if batch.is_array:
+        arr = batch.arrays[0]
+        if len(set(sizes)) <= 1:
+            return [(arr, sizes[0] if sizes else (1, 1))]
+        return [(arr[i : i + 1], s) for i, s in enumerate(sizes)]
+    return list(zip(batch.arrays, sizes))
+
+
+def batch_resize_images(images, target_sizes, *, interpolation="bilinear", antialias=True):
+    """Resize each image to exactly (width, height).
+
+    Parameters
+    ----------
+    images : list of (H, W) / (H, W, C) arrays, or one (N, H, W, C) array
+        uint8, uint16 or float32, any channel count (alpha is a plain channel).
+    target_sizes : (width, height) for all, or one per image.
+    interpolation : str
+        "nearest" (Pillow NEAREST), "box" (alias "area"), "bilinear"
+        (default), "hamming", "bicubic" (a = -0.5), "lanczos3" (Pillow
+        LANCZOS), "lanczos4".
+    antialias : bool
+        True (default): the filter support is scaled by the downscale factor
+        (Pillow).  False: fixed support, like OpenCV's INTER_LINEAR/CUBIC.
+
+    Notes
+    -----
+    uint8/uint16 results are rounded and clamped, with the intermediate pass
+    rounded as Pillow does; uint8 is within 1 grey level of Pillow.  float32
+    is not clamped.  Output dtype = input dtype.
+    """
+    batch = V.as_batch(images)
+    sizes = V.sizes(target_sizes, batch.count)
+    if batch.count == 0:
+        V.choice(interpolation, INTERPOLATIONS, "interpolation")
+        V.flag(antialias, "antialias")
+        return batch.arrays[0][:, :0, :0].copy() if batch.is_array else []
+    outs = resize_items(_batch_items(batch, sizes), interpolation, antialias)
+    if batch.is_array:
+        return outs[0] if len(outs) == 1 else (np.concatenate(outs) if len({o.shape for o in outs}) == 1 else [o[0] for o in outs])
+    return _apply.finish(batch, outs)
+
+
+def resize_image(image, size, *, interpolation="bilinear", antialias=True):
+    """Resize one (H, W) or (H, W, C) image to (width, height)."""
+    batch = V.single_batch(image)
+    sizes = V.sizes(V.single(size, 2, "(width, height) pair", "size"), 1, "size")
+    return _apply.finish(batch, resize_items(_batch_items(batch, sizes), interpolation, antialias))[0]
+
+
+def _video(video, where):
+    arr = V._as_array(video, where)
+    if arr.ndim == 3:
+        arr4, squeezed = arr[..., None], True
+    elif arr.ndim == 4:
+        arr4, squeezed = arr, False
+    else:
+        raise ValueError(f"{where} must have shape (T, H, W) or (T, H, W, C), got shape {arr.shape}")
+    V._check_dtype(arr, where)
+    if 0 in arr4.shape[1:]:
+        raise ValueError(f"{where} is empty: shape {arr.shape}")
+    return arr4, squeezed
+
+
+def batch_resize_videos(videos, target_sizes, *, interpolation="bilinear", antialias=True):
+    """Resize every frame of each video to (width, height).
+
+    ``videos``: a list of (T, H, W[, C]) arrays, or one (N, T, H, W, C)
+    array.  All frames of a video share one set of coefficients and are
+    resized by the kernels without returning to Python per frame.
+    Returns a list of (T, height, width[, C]) arrays, or one 5-D array.
+    """
+    if isinstance(videos, np.ndarray):
+        if videos.ndim != 5:
+            raise ValueError(
+                f"videos must be a list of (T, H, W[, C]) arrays or one (N, T, H, W, C) array, "
+                f"got an array of shape {videos.shape}"
+            )
+        V._check_dtype(videos, "videos")
+        if 0 in videos.shape[2:]:
+            raise ValueError(f"videos is empty: shape {videos.shape}")
+        n, t = videos.shape[:2]
+        sizes = V.sizes(target_sizes, n)
+        if n == 0 or len(set(sizes)) == 1:
+            if n == 0:
+                return videos[:, :, :0, :0].copy()
+            flat = videos.reshape((n * t,) + videos.shape[2:]) if videos.flags.c_contiguous else None
+            if flat is not None:
+                out = resize_items([(flat, sizes[0])], interpolation, antialias)[0]
+                return out.reshape((n, t) + out.shape[1:])
+        outs = resize_items([(videos[i], s) for i, s in enumerate(sizes)], interpolation, antialias)
+        if len({o.shape for o in outs}) == 1:
+            return np.stack(outs)
+        return outs
+    if not isinstance(videos, (list, tuple)):
+        raise TypeError(f"videos must be a list or tuple of arrays or one 5-D array, got {type(videos).__name__}")
+    arrs = [_video(v, f"videos[{i}]") for i, v in enumerate(videos)]
+    sizes = V.sizes(target_sizes, len(arrs))
+    outs = resize_items([(a, s) for (a, _), s in zip(arrs, sizes)], interpolation, antialias)
+    return [o[..., 0] if sq else o for o, (_, sq) in zip(outs, arrs)]
+
+
+def resize_video(video, size, *, interpolation="bilinear", antialias=True):
+    """Resize every frame of one (T, H, W[, C]) video to (width, height)."""
+    arr4, sq = _video(video, "video")
+    s = V.sizes(V.single(size, 2, "(width, height) pair", "size"), 1, "size")[0]
+    out = resize_items([(arr4, s)], interpolation, antialias)[0]
+    return out[..., 0] if sq else out
+
+
+__all__ = ["batch_resize_images", "resize_image", "batch_resize_videos", "resize_video", "FILTERS"]

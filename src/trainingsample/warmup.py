@@ -1,0 +1,45 @@
+"""Compile (or load from numba's cache) every kernel for the shipped dtypes."""
+import time
+
+import numpy as np
+
+
+def warmup(dtypes=("uint8", "uint16", "float32"), verbose=False):
+    """Run every public operation once on tiny arrays of each dtype.
+
+    Call it once per machine (``python -m trainingsample warmup``) to fill
+    numba's on-disk cache, or in a DataLoader ``worker_init_fn``.  Returns the
+    seconds it took.
+    """
+    import trainingsample as ts
+    from ._coeffs import FILTERS
+
+    t0 = time.perf_counter()
+    for name in dtypes:
+        dt = np.dtype(name)
+        for c in (1, 3, 4):
+            imgs = np.ones((2, 9, 11, c), dt)
+            lst = [imgs[0], imgs[1]]
+            ts.batch_crop_images(lst, (1, 1, 4, 4))
+            ts.batch_crop_images(imgs, (1, 1, 4, 4))
+            ts.batch_random_crop_images(lst, (4, 4), seed=0)
+            for interp in ("nearest",) + tuple(FILTERS):
+                for size in ((5, 4), (20, 17), (11, 4), (5, 9)):
+                    ts.batch_resize_images(lst, size, interpolation=interp)
+                    ts.batch_resize_images(imgs, size, interpolation=interp)
+                ts.batch_resize_images(lst, (20, 3), interpolation=interp)  # horizontal-first order
+            ts.batch_calculate_luminance(lst)
+            ts.batch_calculate_luminance(imgs)
+            if c == 3:
+                ts.batch_rgb_to_rgba(lst)
+                ts.batch_rgb_to_bgr(lst)
+                ts.batch_rgb_to_gray(lst)
+            if c == 4:
+                ts.batch_rgba_to_rgb(lst)
+                ts.batch_rgb_to_bgr(lst)
+            if c == 1:
+                ts.batch_gray_to_rgb(lst)
+        ts.batch_resize_videos([np.ones((3, 9, 11, 3), dt)], (5, 4))
+        if verbose:
+            print(f"warmed {name} in {time.perf_counter() - t0:.1f} s", flush=True)
+    return time.perf_counter() - t0
