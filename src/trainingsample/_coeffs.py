@@ -22,7 +22,8 @@ def _hamming(x):
     x = np.abs(x)
     px = x * math.pi
     with np.errstate(invalid="ignore", divide="ignore"):
-        v = np.sin(px) / px * (0.54 + 0.46 * np.cos(px))
+        # Pillow writes these two constants as C floats (0.54f, 0.46f)
+        v = np.sin(px) / px * (float(np.float32(0.54)) + float(np.float32(0.46)) * np.cos(px))
     return np.where(x == 0.0, 1.0, np.where(x >= 1.0, 0.0, v))
 
 

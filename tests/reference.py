@@ -1,0 +1,94 @@
+"""Naive float64 oracles, written independently of the package's code."""
+import math
+
+import numpy as np
+
+
+def _filter(name):
+    def sinc(x):
+        return 1.0 if x == 0 else math.sin(math.pi * x) / (math.pi * x)
+
+    def box(x):
+        return 1.0 if -0.5 < x <= 0.5 else 0.0
+
+    def bilinear(x):
+        x = abs(x)
+        return 1.0 - x if x < 1.0 else 0.0
+
+    def hamming(x):
+        x = abs(x)
+        if x == 0.0:
+            return 1.0
+        if x >= 1.0:
+            return 0.0
+        x *= math.pi
+        return math.sin(x) / x * (0.54 + 0.46 * math.cos(x))
+
+    def bicubic(x, a=-0.5):
+        x = abs(x)
+        if x < 1.0:
+            return ((a + 2.0) * x - (a + 3.0)) * x * x + 1
+        if x < 2.0:
+            return (((x - 5) * x + 8) * x - 4) * a
+        return 0.0
+
+    def lanczos(n):
+        return lambda x: sinc(x) * sinc(x / n) if -n <= x < n else 0.0
+
+    return {
+        "box": (box, 0.5),
+        "bilinear": (bilinear, 1.0),
+        "hamming": (hamming, 1.0),
+        "bicubic": (bicubic, 2.0),
+        "lanczos3": (lanczos(3), 3.0),
+        "lanczos4": (lanczos(4), 4.0),
+    }[name]
+
+
+def resample_matrix(in_size, out_size, name, antialias=True):
+    """Dense (out, in) float64 matrix of Pillow's normalised taps, one loop per tap."""
+    fn, support = _filter(name)
+    scale = in_size / out_size
+    fscale = max(scale, 1.0) if antialias else 1.0
+    support *= fscale
+    m = np.zeros((out_size, in_size))
+    for i in range(out_size):
+        center = (i + 0.5) * scale
+        lo = max(int(center - support + 0.5), 0)
+        hi = min(int(center + support + 0.5), in_size)
+        ws = [fn((x - center + 0.5) / fscale) for x in range(lo, hi)]
+        total = sum(ws)
+        for x, w in zip(range(lo, hi), ws):
+            m[i, x] = w / total if total else 0.0
+    return m
+
+
+def resize(img, size, name, antialias=True):
+    """float64 separable resize of an (H, W, C) array, no rounding."""
+    w, h = size
+    mv = resample_matrix(img.shape[0], h, name, antialias)
+    mh = resample_matrix(img.shape[1], w, name, antialias)
+    x = img.astype(np.float64)
+    return np.einsum("yh,hwc,xw->yxc", mv, x, mh)
+
+
+def luminance(img, weights=(0.299, 0.587, 0.114)):
+    x = img.astype(np.float64)
+    if x.ndim == 2 or x.shape[2] == 1:
+        return float(x.mean())
+    return float((x[..., 0] * weights[0] + x[..., 1] * weights[1] + x[..., 2] * weights[2]).mean())
+
+
+def resize_rounded(img, size, name, hi, antialias=True):
+    """Integer-image semantics: horizontal pass, round half up and clamp to
+    [0, hi], vertical pass, round and clamp again (Pillow's 8-bit model in
+    float64)."""
+    w, h = size
+    x = img.astype(np.float64)
+    mh = resample_matrix(img.shape[1], w, name, antialias)
+    mv = resample_matrix(img.shape[0], h, name, antialias)
+    if w != img.shape[1]:
+        x = np.clip(np.floor(np.einsum("hwc,xw->hxc", x, mh) + 0.5), 0, hi)
+    if h != img.shape[0]:
+        x = np.clip(np.floor(np.einsum("yh,hxc->yxc", mv, x) + 0.5), 0, hi)
+    return x

@@ -1,0 +1,237 @@
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from PIL import Image
+
+import trainingsample as ts
+from conftest import noise, photos
+from reference import resize as oracle_resize
+from reference import resize_rounded
+
+PIL_FILTERS = {
+    "nearest": Image.NEAREST,
+    "box": Image.BOX,
+    "bilinear": Image.BILINEAR,
+    "hamming": Image.HAMMING,
+    "bicubic": Image.BICUBIC,
+    "lanczos3": Image.LANCZOS,
+}
+CONVOLUTIONS = ["box", "bilinear", "hamming", "bicubic", "lanczos3", "lanczos4"]
+# (width, height) targets relative to a (H, W) = (96, 131) input: down, up, mixed, odd
+SIZES = [(40, 30), (13, 7), (300, 250), (1, 1), (131, 50), (64, 96), (300, 20), (20, 300), (7, 1)]
+
+
+def pil_resize(img, size, interp):
+    """Pillow reference; every channel resized as an 'L' image (alpha plain, no premultiplication)."""
+    chans = [np.asarray(Image.fromarray(np.ascontiguousarray(img[..., c])).resize(size, PIL_FILTERS[interp])) for c in range(img.shape[2])]
+    return np.stack(chans, axis=-1)
+
+
+def pil_two_pass(img, size, interp):
+    """Pillow's classic order made explicit: horizontal pass, then vertical pass.
+
+    Pillow 13 picks the order of its two passes per size; for filters that
+    overshoot (bicubic, lanczos) the order changes results where the 8-bit
+    intermediate is clamped, so exactness is checked against this fixed order.
+    """
+    h = img.shape[0]
+    return pil_resize(pil_resize(img, (size[0], h), interp), size, interp)
+
+
+def assert_pillow_parity(out, ref, exact):
+    diff = np.abs(out.astype(np.int64) - ref.astype(np.int64))
+    if exact:
+        np.testing.assert_array_equal(out, ref)
+    assert diff.max() <= 1, f"max diff {diff.max()}"
+    assert diff.mean() < 0.25, f"mean diff {diff.mean()}"
+
+
+class TestPillowParityUint8:
+    @pytest.mark.parametrize("interp", list(PIL_FILTERS))
+    @pytest.mark.parametrize("size", SIZES)
+    def test_noise(self, rng, interp, size):
+        img = noise(rng, (96, 131, 3))
+        out = ts.resize_image(img, size, interpolation=interp)
+        assert out.shape == (size[1], size[0], 3) and out.dtype == np.uint8
+        if interp in ("bicubic", "lanczos3"):
+            # horizontal-first, like Pillow's classic order: bit-identical
+            np.testing.assert_array_equal(out, pil_two_pass(img, size, interp))
+        else:
+            assert_pillow_parity(out, pil_resize(img, size, interp), exact=interp == "nearest")
+
+    @pytest.mark.parametrize("interp", list(PIL_FILTERS))
+    @pytest.mark.parametrize("name", ["astronaut", "chelsea", "coffee", "camera"])
+    def test_photos(self, interp, name):
+        img = photos()[name]
+        for size in [(224, 224), (97, 311), (1024, 700)]:
+            out = ts.resize_image(img, size, interpolation=interp)
+            ref = pil_resize(img if img.ndim == 3 else img[..., None], size, interp)
+            assert_pillow_parity(out if out.ndim == 3 else out[..., None], ref, exact=False)
+
+    def test_gray_2d_matches_pillow_exactly_for_lanczos(self):
+        img = photos()["camera"]
+        out = ts.resize_image(img, (123, 77), interpolation="lanczos3")
+        assert out.shape == (77, 123)
+        np.testing.assert_array_equal(out, pil_two_pass(img[..., None], (123, 77), "lanczos3")[..., 0])
+
+    @pytest.mark.parametrize("channels", [1, 2, 4, 5])
+    def test_any_channel_count(self, rng, channels):
+        img = noise(rng, (50, 61, channels))
+        out = ts.resize_image(img, (33, 20), interpolation="bicubic")
+        np.testing.assert_array_equal(out, pil_two_pass(img, (33, 20), "bicubic"))
+
+    def test_alpha_is_a_plain_channel(self):
+        img = np.zeros((40, 40, 4), np.uint8)
+        img[:, :20] = (255, 0, 0, 0)  # red under a fully transparent alpha
+        img[:, 20:] = (0, 0, 255, 255)
+        out = ts.resize_image(img, (10, 10), interpolation="bilinear")
+        np.testing.assert_array_equal(out, pil_resize(img, (10, 10), "bilinear"))
+        assert out[:, 4, 0].max() > 0  # colour under alpha 0 is kept, not premultiplied away
+
+    @pytest.mark.parametrize("width", [1, 7, 1366])
+    def test_odd_widths(self, rng, width):
+        img = noise(rng, (9, width, 3))
+        for size in [(max(1, width // 3), 5), (width + 5, 11)]:
+            np.testing.assert_array_equal(ts.resize_image(img, size, interpolation="bicubic"), pil_two_pass(img, size, "bicubic"))
+
+
+class TestFloat32:
+    @pytest.mark.parametrize("interp", list(PIL_FILTERS))
+    @pytest.mark.parametrize("size", [(40, 30), (300, 250), (131, 20)])
+    def test_matches_pillow_mode_f(self, rng, interp, size):
+        img = noise(rng, (96, 131, 1), np.float32)
+        out = ts.resize_image(img, size, interpolation=interp)
+        ref = np.asarray(Image.fromarray(img[..., 0], "F").resize(size, PIL_FILTERS[interp]))
+        assert out.dtype == np.float32
+        np.testing.assert_allclose(out[..., 0], ref, atol=1e-3, rtol=0)
+
+    def test_not_clamped(self):
+        img = np.zeros((20, 20, 1), np.float32)
+        img[:, 10:] = 1.0
+        out = ts.resize_image(img, (60, 20), interpolation="lanczos3")
+        assert out.max() > 1.0 and out.min() < 0.0  # lanczos overshoot preserved
+
+
+class TestUint16Oracle:
+    @pytest.mark.parametrize("interp", CONVOLUTIONS)
+    @pytest.mark.parametrize("size", [(40, 30), (300, 250), (131, 20), (17, 96)])
+    def test_matches_float64_oracle(self, rng, interp, size):
+        img = noise(rng, (96, 131, 3), np.uint16)
+        out = ts.resize_image(img, size, interpolation=interp)
+        ref = resize_rounded(img, size, interp, 65535)
+        diff = np.abs(out.astype(np.float64) - ref)
+        # 22-bit fixed-point weights: at most 2 of 65535 levels (3e-5 of full scale)
+        assert diff.max() <= 2
+        assert diff.mean() < 0.25
+
+
+class TestOracleUint8:
+    @pytest.mark.parametrize("interp", CONVOLUTIONS)
+    def test_photo_against_float64_oracle(self, interp):
+        img = photos()["chelsea"]
+        out = ts.resize_image(img, (151, 100), interpolation=interp)
+        ref = np.clip(np.floor(oracle_resize(img, (151, 100), interp) + 0.5), 0, 255)
+        diff = np.abs(out - ref)
+        assert diff.max() <= 1 and diff.mean() < 0.25  # intermediate pass rounded to 8 bits
+
+
+class TestNoAntialias:
+    def test_bilinear_matches_opencv_inter_linear(self, rng):
+        cv2 = pytest.importorskip("cv2")
+        img = noise(rng, (200, 333, 3))
+        for size in [(100, 80), (64, 40), (500, 410)]:
+            out = ts.resize_image(img, size, antialias=False)
+            ref = cv2.resize(img, size, interpolation=cv2.INTER_LINEAR)
+            assert np.abs(out.astype(int) - ref).max() <= 1
+
+    def test_downscale_uses_fixed_support(self, rng):
+        img = noise(rng, (64, 64, 1))
+        aa = ts.resize_image(img, (8, 8))
+        sharp = ts.resize_image(img, (8, 8), antialias=False)
+        assert not np.array_equal(aa, sharp)
+        assert sharp.std() > aa.std()  # no antialiasing keeps more of the noise
+
+
+class TestProperties:
+    @settings(max_examples=60, deadline=None)
+    @given(
+        h=st.integers(1, 40),
+        w=st.integers(1, 40),
+        oh=st.integers(1, 60),
+        ow=st.integers(1, 60),
+        c=st.sampled_from([1, 3, 4]),
+        value=st.integers(0, 255),
+        interp=st.sampled_from(["nearest"] + CONVOLUTIONS),
+        dtype=st.sampled_from([np.uint8, np.uint16, np.float32]),
+        antialias=st.booleans(),
+    )
+    def test_constant_stays_constant_and_shape(self, h, w, oh, ow, c, value, interp, dtype, antialias):
+        img = np.full((h, w, c), value, dtype)
+        out = ts.resize_image(img, (ow, oh), interpolation=interp, antialias=antialias)
+        assert out.shape == (oh, ow, c) and out.dtype == np.dtype(dtype)
+        if np.dtype(dtype) == np.float32:
+            np.testing.assert_allclose(out, value, rtol=1e-5)
+        else:
+            assert (out == value).all()
+
+    @settings(max_examples=40, deadline=None)
+    @given(
+        h=st.integers(1, 30), w=st.integers(1, 30), oh=st.integers(1, 45), ow=st.integers(1, 45),
+        interp=st.sampled_from(CONVOLUTIONS), seed=st.integers(0, 2**32 - 1),
+    )
+    def test_random_shapes_match_pillow(self, h, w, oh, ow, interp, seed):
+        img = noise(np.random.default_rng(seed), (h, w, 1))
+        out = ts.resize_image(img, (ow, oh), interpolation=interp)
+        if interp == "lanczos4":  # not in Pillow: float64 oracle
+            ref = resize_rounded(img, (ow, oh), interp, 255)
+            assert np.abs(out - ref).max() <= 1
+        elif interp in ("bicubic", "lanczos3"):
+            np.testing.assert_array_equal(out, pil_two_pass(img, (ow, oh), interp))
+        else:
+            assert_pillow_parity(out, pil_resize(img, (ow, oh), interp), exact=False)
+
+    def test_identity_size_is_a_copy(self, rng):
+        img = noise(rng, (10, 12, 3))
+        out = ts.resize_image(img, (12, 10), interpolation="lanczos3")
+        np.testing.assert_array_equal(out, img)
+        assert not np.shares_memory(out, img)
+
+
+class TestThreads:
+    @pytest.mark.parametrize("interp", ["bilinear", "bicubic", "nearest", "box"])
+    def test_bit_identical_at_any_thread_count(self, rng, threads, interp):
+        imgs = noise(rng, (3, 301, 257, 3))
+        results = []
+        for n in (1, 2, 3, 8):
+            ts.set_num_threads(n)
+            results.append(ts.batch_resize_images(imgs, [(100, 90), (300, 500), (257, 31)], interpolation=interp))
+        for r in results[1:]:
+            for a, b in zip(results[0], r):
+                np.testing.assert_array_equal(a, b)
+
+
+class TestBatchForms:
+    def test_array_in_array_out_and_list_in_list_out(self, rng):
+        arr = noise(rng, (4, 30, 40, 3))
+        out = ts.batch_resize_images(arr, (20, 10))
+        assert isinstance(out, np.ndarray) and out.shape == (4, 10, 20, 3)
+        lst = ts.batch_resize_images(list(arr), [(20, 10)] * 4)
+        assert isinstance(lst, list)
+        for a, b in zip(out, lst):
+            np.testing.assert_array_equal(a, b)
+
+    def test_array_with_per_image_sizes(self, rng):
+        arr = noise(rng, (2, 30, 40, 3))
+        out = ts.batch_resize_images(arr, [(20, 10), (5, 6)])
+        assert isinstance(out, list) and out[0].shape == (10, 20, 3) and out[1].shape == (6, 5, 3)
+        np.testing.assert_array_equal(out[1], ts.resize_image(arr[1], (5, 6)))
+
+    def test_empty(self):
+        assert ts.batch_resize_images([], (3, 3)) == []
+        assert ts.batch_resize_images(np.zeros((0, 4, 4, 3), np.uint8), (3, 3)).shape[0] == 0
+
+    def test_aliases(self, rng):
+        img = noise(rng, (30, 40, 3))
+        np.testing.assert_array_equal(ts.resize_image(img, (9, 7), interpolation="area"), ts.resize_image(img, (9, 7), interpolation="box"))
+        np.testing.assert_array_equal(ts.resize_image(img, (9, 7), interpolation="LANCZOS"), ts.resize_image(img, (9, 7), interpolation="lanczos3"))
