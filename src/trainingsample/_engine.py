@@ -19,6 +19,8 @@ ENV_VAR = "TRAININGSAMPLE_NUM_THREADS"
 # Smallest task worth sending to another thread, in element-operations
 # (about 20-50 microseconds of kernel time).
 MIN_TASK_WORK = 1 << 17
+# Below this much work in one call, waking other threads costs more than it saves.
+MIN_PARALLEL_WORK = 1 << 21
 # Tasks per thread when splitting, so uneven tasks still balance.
 TASKS_PER_THREAD = 4
 
@@ -191,17 +193,17 @@ def plan(items, threads):
     ``items`` is a sequence of ``(frames, rows, work_per_row)`` -- one entry per
     array the kernels are called on (a 4-D batch or video counts as one item
     with ``frames`` frames).  Returns a list of ``(item, f0, f1, y0, y1)``.
-    One thread: one task per item (fewest kernel calls).  Otherwise tasks of
+    One thread (or a small call): one task per item (fewest kernel calls).  Otherwise tasks of
     about ``total / (threads * TASKS_PER_THREAD)`` work, never below
     ``MIN_TASK_WORK``: small frames are grouped, big frames split in row bands.
     """
     tasks = []
-    if threads <= 1:
+    total = sum(f * r * max(w, 1) for f, r, w in items)
+    if threads <= 1 or total < MIN_PARALLEL_WORK:
         for i, (frames, rows, _) in enumerate(items):
             if frames and rows:
                 tasks.append((i, 0, frames, 0, rows))
         return tasks
-    total = sum(f * r * max(w, 1) for f, r, w in items)
     chunk = max(MIN_TASK_WORK, total / (threads * TASKS_PER_THREAD))
     for i, (frames, rows, w) in enumerate(items):
         if not frames or not rows:
@@ -225,6 +227,8 @@ def run_plan(items, call, threads=None):
     if threads is None:
         threads = get_num_threads()
     tasks = plan(items, threads)
+    if len(tasks) == 1:
+        threads = 1
 
     def task(k):
         call(*tasks[k])

@@ -14,36 +14,6 @@ import numpy as np
 from ._jit import kernel
 
 # --------------------------------------------------------------------------
-# copies (crops)
-
-
-@kernel
-def copy_rows(src, dst, f0, f1, y0, y1):
-    """dst[f, y] = src[f, y] for a 3-D (frames, rows, row elements) pair."""
-    n = dst.shape[2]
-    for f in range(f0, f1):
-        for y in range(y0, y1):
-            s = src[f, y]
-            d = dst[f, y]
-            for j in range(n):
-                d[j] = s[j]
-
-
-@kernel
-def copy_pixels(src, dst, f0, f1, y0, y1):
-    """dst[f, y] = src[f, y] for 4-D arrays of any strides."""
-    w = dst.shape[2]
-    c = dst.shape[3]
-    for f in range(f0, f1):
-        for y in range(y0, y1):
-            s = src[f, y]
-            d = dst[f, y]
-            for x in range(w):
-                for k in range(c):
-                    d[x, k] = s[x, k]
-
-
-# --------------------------------------------------------------------------
 # luminance: exact per-row channel sums (integers for integer images), so the
 # mean is independent of how rows are split between threads.
 
