@@ -1,0 +1,381 @@
+"""Project benchmark: ``python -m trainingsample.bench [--quick] [--out DIR]``.
+
+Every contender takes numpy arrays and returns numpy arrays (Pillow and
+pyvips conversions are part of their cost, as they are for a numpy user); each
+uses its best mode for the job with no extra conversions.  Runs are
+interleaved (one run of each contender per round), the median of the rounds
+is reported with the ratio contender / trainingsample (> 1: we are faster).
+Peak memory is tracemalloc's peak over one run (numpy and Python allocations;
+Pillow's, OpenCV's and pyvips's own C buffers are not seen).
+Writes ``bench-results.md`` and ``bench-*.png`` into ``--out``.
+"""
+import argparse
+import datetime
+import os
+import platform
+import statistics
+import sys
+import threading
+import time
+import tracemalloc
+
+import numpy as np
+
+import trainingsample as ts
+
+W601 = np.array([0.299, 0.587, 0.114])
+
+
+def _optional(name):
+    try:
+        return __import__(name)
+    except Exception:
+        return None
+
+
+cv2 = _optional("cv2")
+PIL_Image = None
+try:
+    from PIL import Image as PIL_Image
+except Exception:
+    pass
+pyvips = _optional("pyvips")
+
+PIL_FILTER = {}
+if PIL_Image is not None:
+    PIL_FILTER = {"bilinear": PIL_Image.BILINEAR, "bicubic": PIL_Image.BICUBIC, "lanczos3": PIL_Image.LANCZOS, "box": PIL_Image.BOX}
+VIPS_KERNEL = {"bilinear": "linear", "bicubic": "cubic", "lanczos3": "lanczos3"}
+
+
+# ---------------------------------------------------------------------------
+# contenders (numpy in, numpy out)
+
+
+def pil_resize(img, size, interp):
+    return np.asarray(PIL_Image.fromarray(img).resize(size, PIL_FILTER[interp]))
+
+
+def vips_from(img):
+    h, w = img.shape[:2]
+    c = 1 if img.ndim == 2 else img.shape[2]
+    return pyvips.Image.new_from_memory(np.ascontiguousarray(img).data, w, h, c, "uchar")
+
+
+def vips_to(v):
+    return np.ndarray(buffer=v.write_to_memory(), dtype=np.uint8, shape=(v.height, v.width, v.bands))
+
+
+def vips_resize(img, size, interp):
+    v = vips_from(img)
+    r = v.resize(size[0] / img.shape[1], vscale=size[1] / img.shape[0], kernel=VIPS_KERNEL[interp])
+    return vips_to(r)
+
+
+def vips_luminance(img):
+    v = vips_from(img)
+    return (v[0] * 0.299 + v[1] * 0.587 + v[2] * 0.114).avg()
+
+
+def cv2_luminance(img):
+    return float(cv2.cvtColor(img, cv2.COLOR_RGB2GRAY).mean())
+
+
+def numpy_luminance(img):
+    return float((img.astype(np.float64) @ W601).mean())
+
+
+def pil_luminance(img):
+    return float(np.asarray(PIL_Image.fromarray(img).convert("L")).mean())
+
+
+# ---------------------------------------------------------------------------
+
+
+def measure(contenders, rounds):
+    """Interleaved rounds; returns {name: (median_s, peak_bytes)}."""
+    for fn in contenders.values():  # warm every contender (compilation, caches)
+        fn()
+    times = {k: [] for k in contenders}
+    for _ in range(rounds):
+        for k, fn in contenders.items():
+            t = time.perf_counter()
+            fn()
+            times[k].append(time.perf_counter() - t)
+    peaks = {}
+    for k, fn in contenders.items():
+        tracemalloc.start()
+        fn()
+        peaks[k] = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    return {k: (statistics.median(v), peaks[k]) for k, v in times.items()}
+
+
+def workloads(quick):
+    rng = np.random.default_rng(0)
+    big = rng.integers(0, 256, (5120, 5120, 3), dtype=np.uint8)
+    n_batch = 16
+    batch_big = [big] * n_batch  # same pixels, 16 separate calls' worth of work
+    mid = rng.integers(0, 256, (n_batch, 1024, 1024, 3), dtype=np.uint8)
+    mid_list = list(mid)
+    video = rng.integers(0, 256, (30, 480, 640, 3), dtype=np.uint8)
+    small = rng.integers(0, 256, (512, 512, 3), dtype=np.uint8)
+    rgb4k = rng.integers(0, 256, (4096, 4096, 3), dtype=np.uint8)
+    rgba4k = np.ascontiguousarray(np.dstack([rgb4k, np.full(rgb4k.shape[:2], 255, np.uint8)]))
+    boxes = [(int(x), int(y), 256, 256) for x, y in rng.integers(0, 768, (n_batch, 2))]
+
+    W = {}
+    c = {"trainingsample": lambda: ts.calculate_luminance(big), "numpy float64": lambda: numpy_luminance(big)}
+    if cv2:
+        c["OpenCV cvtColor+mean"] = lambda: cv2_luminance(big)
+    if PIL_Image:
+        c["Pillow convert(L)+mean"] = lambda: pil_luminance(big)
+    if pyvips:
+        c["pyvips"] = lambda: vips_luminance(big)
+    W["luminance 5120x5120 RGB"] = c
+
+    c = {"trainingsample": lambda: ts.batch_calculate_luminance(batch_big), "numpy float64": lambda: [numpy_luminance(b) for b in batch_big]}
+    if cv2:
+        c["OpenCV cvtColor+mean"] = lambda: [cv2_luminance(b) for b in batch_big]
+    W[f"luminance batch {n_batch} x 5120x5120"] = c
+
+    def resize_peers(img, size, interp, cv_flag):
+        c = {"trainingsample": lambda: ts.resize_image(img, size, interpolation=interp)}
+        if PIL_Image:
+            c["Pillow"] = lambda: pil_resize(img, size, interp)
+        if cv2:
+            c[f"OpenCV {cv_flag}"] = lambda: cv2.resize(img, size, interpolation=getattr(cv2, cv_flag))
+        if pyvips:
+            c["pyvips"] = lambda: vips_resize(img, size, interp)
+        return c
+
+    W["resize 5120->512 bilinear"] = resize_peers(big, (512, 512), "bilinear", "INTER_AREA")
+    W["resize 512->2048 lanczos3"] = resize_peers(small, (2048, 2048), "lanczos3", "INTER_LANCZOS4")
+    c = {"trainingsample": lambda: ts.resize_image(big, (512, 512), antialias=False)}
+    if cv2:
+        c["OpenCV INTER_LINEAR"] = lambda: cv2.resize(big, (512, 512), interpolation=cv2.INTER_LINEAR)
+    W["resize 5120->512 bilinear antialias=False"] = c
+
+    c = {"trainingsample": lambda: ts.batch_resize_images(mid, (224, 224), interpolation="bicubic")}
+    if PIL_Image:
+        c["Pillow loop"] = lambda: [pil_resize(x, (224, 224), "bicubic") for x in mid]
+    if cv2:
+        c["OpenCV INTER_AREA loop"] = lambda: [cv2.resize(x, (224, 224), interpolation=cv2.INTER_AREA) for x in mid]
+        c["OpenCV INTER_CUBIC loop (no antialias)"] = lambda: [cv2.resize(x, (224, 224), interpolation=cv2.INTER_CUBIC) for x in mid]
+    if pyvips:
+        c["pyvips loop"] = lambda: [vips_resize(x, (224, 224), "bicubic") for x in mid]
+    W[f"resize {n_batch} x 1024x1024->224 bicubic"] = c
+
+    c = {"trainingsample": lambda: ts.resize_video(video, (224, 224))}
+    if PIL_Image:
+        c["Pillow frame loop"] = lambda: [pil_resize(f, (224, 224), "bilinear") for f in video]
+    if cv2:
+        c["OpenCV INTER_AREA frame loop"] = lambda: [cv2.resize(f, (224, 224), interpolation=cv2.INTER_AREA) for f in video]
+    if pyvips:
+        c["pyvips frame loop"] = lambda: [vips_resize(f, (224, 224), "bilinear") for f in video]
+    W["video (30,480,640,3) -> 224 bilinear"] = c
+
+    c = {"trainingsample": lambda: ts.rgb_to_rgba(rgb4k), "numpy dstack": lambda: np.dstack([rgb4k, np.full(rgb4k.shape[:2], 255, np.uint8)])}
+    if cv2:
+        c["OpenCV cvtColor"] = lambda: cv2.cvtColor(rgb4k, cv2.COLOR_RGB2RGBA)
+    W["RGB->RGBA 4096x4096"] = c
+    c = {"trainingsample": lambda: ts.rgba_to_rgb(rgba4k), "numpy copy": lambda: np.ascontiguousarray(rgba4k[..., :3])}
+    if cv2:
+        c["OpenCV cvtColor"] = lambda: cv2.cvtColor(rgba4k, cv2.COLOR_RGBA2RGB)
+    W["RGBA->RGB 4096x4096"] = c
+
+    W[f"crop {n_batch} x 256x256 from 1024x1024"] = {
+        "trainingsample": lambda: ts.batch_crop_images(mid_list, boxes),
+        "numpy slice+copy": lambda: [np.ascontiguousarray(m[y : y + h, x : x + w]) for m, (x, y, w, h) in zip(mid_list, boxes)],
+    }
+
+    def ours_pipeline():
+        r = ts.batch_resize_images(mid, (256, 256))
+        cr = ts.batch_center_crop_images(r, (224, 224))
+        return ts.batch_calculate_luminance(cr)
+
+    c = {"trainingsample": ours_pipeline}
+    if PIL_Image:
+        c["Pillow"] = lambda: [pil_luminance(pil_resize(x, (256, 256), "bilinear")[16:240, 16:240].copy()) for x in mid]
+    if cv2:
+        c["OpenCV"] = lambda: [cv2_luminance(np.ascontiguousarray(cv2.resize(x, (256, 256), interpolation=cv2.INTER_AREA)[16:240, 16:240])) for x in mid]
+    c["numpy (strided subsample, not antialiased)"] = lambda: [numpy_luminance(x[::4, ::4][16:240, 16:240]) for x in mid]
+    W[f"pipeline resize 256 -> crop 224 -> luminance, {n_batch} x 1024x1024"] = c
+
+    for n in (1, 2, 4, 8, 16):
+        sub = mid[:n]
+        c = {"trainingsample": lambda sub=sub: ts.batch_resize_images(sub, (224, 224))}
+        if cv2:
+            c["OpenCV INTER_AREA loop"] = lambda sub=sub: [cv2.resize(x, (224, 224), interpolation=cv2.INTER_AREA) for x in sub]
+        if PIL_Image:
+            c["Pillow loop"] = lambda sub=sub: [pil_resize(x, (224, 224), "bilinear") for x in sub]
+        W[f"batch size {n}: 1024x1024->224 bilinear"] = c
+    return W, {"big": big, "mid": mid}
+
+
+def thread_scaling(data, rounds):
+    big = data["big"]
+    rows = []
+    before = ts.get_num_threads()
+    try:
+        for n in range(1, max(2, ts.available_cpus()) + 1):
+            ts.set_num_threads(n)
+            r = measure({"resize": lambda: ts.resize_image(big, (512, 512)), "lum": lambda: ts.calculate_luminance(big)}, rounds)
+            rows.append((n, r["resize"][0], r["lum"][0]))
+        # two user threads, each running its own calls with set_num_threads(1)
+        ts.set_num_threads(1)
+        imgs = list(data["mid"][:8])
+
+        def serial():
+            for im in imgs:
+                ts.resize_image(im, (224, 224), interpolation="bicubic")
+
+        def two_threads():
+            def part(sub):
+                for im in sub:
+                    ts.resize_image(im, (224, 224), interpolation="bicubic")
+
+            t = threading.Thread(target=part, args=(imgs[:4],))
+            t.start()
+            part(imgs[4:])
+            t.join()
+
+        two = measure({"serial": serial, "2 user threads": two_threads}, rounds)
+    finally:
+        ts.set_num_threads(before)
+    return rows, two
+
+
+def machine():
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    import numba
+
+    vers = [f"python {platform.python_version()}", f"numpy {np.__version__}", f"numba {numba.__version__}", f"trainingsample {ts.__version__}"]
+    if PIL_Image:
+        import PIL
+
+        vers.append(f"Pillow {PIL.__version__}")
+    if cv2:
+        vers.append(f"opencv {cv2.__version__} ({cv2.getNumThreads()} threads)")
+    if pyvips:
+        vers.append(f"pyvips {pyvips.__version__} (libvips {pyvips.version(0)}.{pyvips.version(1)}.{pyvips.version(2)})")
+    return cpu, os.cpu_count(), ts.available_cpus(), ", ".join(vers)
+
+
+SEED_CLAIMS = [
+    ("luminance vs numpy, single 5120x5120", 4.7, "luminance 5120x5120 RGB", "numpy float64"),
+    ("luminance vs numpy, batch 16", 52.0, "luminance batch 16 x 5120x5120", "numpy float64"),
+    ("resize vs PIL (5120->512)", 3.5, "resize 5120->512 bilinear", "Pillow"),
+    ("pipeline vs PIL", 3.1, "pipeline resize 256 -> crop 224 -> luminance, 16 x 1024x1024", "Pillow"),
+]
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(prog="python -m trainingsample.bench")
+    p.add_argument("--quick", action="store_true", help="3 rounds per workload (under 2 minutes on 2 cores)")
+    p.add_argument("--rounds", type=int, default=None)
+    p.add_argument("--out", default="bench-out")
+    args = p.parse_args(argv)
+    rounds = args.rounds or (3 if args.quick else 7)
+    os.makedirs(args.out, exist_ok=True)
+    ts.warmup(dtypes=("uint8",))
+    cpu, ncpu, aff, vers = machine()
+    lines = [
+        "# trainingsample benchmark",
+        "",
+        f"- date: {datetime.datetime.now().strftime('%Y-%m-%d %H:%M')}",
+        f"- machine: {cpu}; {ncpu} CPUs, {aff} usable; {platform.system()} {platform.release()}",
+        f"- versions: {vers}",
+        f"- command: `python -m trainingsample.bench {' '.join(argv if argv is not None else sys.argv[1:])}`; {rounds} interleaved rounds, medians",
+        "- ratio = contender time / trainingsample time (> 1: trainingsample is faster); peak = tracemalloc peak of one run",
+        "",
+    ]
+    t_start = time.perf_counter()
+    W, data = workloads(args.quick)
+    results = {}
+    for name, contenders in W.items():
+        r = measure(contenders, rounds)
+        results[name] = r
+        ours = r["trainingsample"][0]
+        lines += [f"## {name}", "", "| contender | median ms | ratio | peak MiB |", "|---|---:|---:|---:|"]
+        for k, (t, peak) in r.items():
+            lines.append(f"| {k} | {t * 1e3:.2f} | {t / ours:.2f}x | {peak / 2**20:.1f} |")
+        lines.append("")
+        print(f"{name}: " + ", ".join(f"{k} {t * 1e3:.2f} ms ({t / ours:.2f}x)" for k, (t, _) in r.items()), flush=True)
+    rows, two = thread_scaling(data, rounds)
+    lines += ["## thread scaling (set_num_threads)", "", "| threads | resize 5120->512 ms | speedup | luminance 5120x5120 ms | speedup |", "|---:|---:|---:|---:|---:|"]
+    for n, tr, tl in rows:
+        lines.append(f"| {n} | {tr * 1e3:.2f} | {rows[0][1] / tr:.2f}x | {tl * 1e3:.2f} | {rows[0][2] / tl:.2f}x |")
+    ratio_two = two["serial"][0] / two["2 user threads"][0]
+    lines += [
+        "",
+        f"Two user threads with set_num_threads(1), 8 x bicubic 1024->224: serial {two['serial'][0] * 1e3:.1f} ms, "
+        f"2 threads {two['2 user threads'][0] * 1e3:.1f} ms: {ratio_two:.2f}x",
+        "",
+        "## the seed's claims, measured",
+        "",
+        "| claim | claimed | measured here |",
+        "|---|---:|---:|",
+    ]
+    for label, claimed, wl, peer in SEED_CLAIMS:
+        r = results.get(wl, {})
+        if peer in r:
+            lines.append(f"| {label} | {claimed}x | {r[peer][0] / r['trainingsample'][0]:.2f}x |")
+    lines.append(f"| ThreadPool (2 user threads) vs serial | 1.08x | {ratio_two:.2f}x |")
+    lines += ["", f"Total benchmark time: {time.perf_counter() - t_start:.0f} s", ""]
+    md = os.path.join(args.out, "bench-results.md")
+    with open(md, "w") as f:
+        f.write("\n".join(lines))
+    print(f"wrote {md}")
+    _charts(results, rows, args.out)
+    return 0
+
+
+def _charts(results, rows, out):
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except Exception:
+        print("matplotlib not installed: no charts")
+        return
+    names = [n for n in results if not n.startswith("batch size")]
+    fig, ax = plt.subplots(figsize=(10, 0.5 * sum(len(results[n]) - 1 for n in names) + 1))
+    labels, vals = [], []
+    for n in names:
+        ours = results[n]["trainingsample"][0]
+        for k, (t, _) in results[n].items():
+            if k != "trainingsample":
+                labels.append(f"{n} | {k}")
+                vals.append(t / ours)
+    ax.barh(range(len(vals)), vals, color=["tab:green" if v >= 1 else "tab:red" for v in vals])
+    ax.set_yticks(range(len(vals)), labels, fontsize=7)
+    ax.axvline(1.0, color="k", lw=0.8)
+    ax.set_xscale("log")
+    ax.set_xlabel("contender time / trainingsample time (log; > 1 = trainingsample faster)")
+    ax.invert_yaxis()
+    fig.tight_layout()
+    fig.savefig(os.path.join(out, "bench-ratios.png"), dpi=110)
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ns = [r[0] for r in rows]
+    ax.plot(ns, [rows[0][1] / r[1] for r in rows], "o-", label="resize 5120->512")
+    ax.plot(ns, [rows[0][2] / r[2] for r in rows], "s-", label="luminance 5120x5120")
+    ax.plot(ns, ns, "k:", label="ideal")
+    ax.set_xlabel("threads")
+    ax.set_ylabel("speedup vs 1 thread")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(os.path.join(out, "bench-threads.png"), dpi=110)
+    print(f"wrote {out}/bench-ratios.png, {out}/bench-threads.png")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
