@@ -64,6 +64,13 @@ class TestConversions:
         assert (rgba[..., 3] == alpha).all()
         np.testing.assert_array_equal(ts.batch_rgba_to_rgb([rgba])[0], img)
 
+    def test_rgba_conversions_on_strided_views(self, rng):
+        base = noise(rng, (20, 30, 4))
+        for view in (base[::-1], base[:, ::2], base[..., [3, 2, 1, 0]][:, 1:], np.asfortranarray(base)):
+            np.testing.assert_array_equal(ts.rgba_to_rgb(view), view[..., :3])
+            rgb = view[..., :3]
+            np.testing.assert_array_equal(ts.rgb_to_rgba(rgb, alpha=9)[..., :3], rgb)
+
     def test_bgr(self, rng):
         img = noise(rng, (5, 6, 3))
         np.testing.assert_array_equal(ts.rgb_to_bgr(img), img[..., ::-1])

@@ -65,6 +65,35 @@ def rgb_to_rgba(src, dst, alpha, f0, f1, y0, y1):
 
 
 @kernel
+def rgb_to_rgba_flat(src, dst, alpha, f0, f1, y0, y1):
+    """As rgb_to_rgba on (frames, rows, row elements) views: constant-stride
+    byte loops that LLVM vectorises (about 2x the per-pixel 4-D form)."""
+    w = src.shape[2] // 3
+    for f in range(f0, f1):
+        for y in range(y0, y1):
+            s = src[f, y]
+            d = dst[f, y]
+            for x in range(w):
+                d[4 * x] = s[3 * x]
+                d[4 * x + 1] = s[3 * x + 1]
+                d[4 * x + 2] = s[3 * x + 2]
+                d[4 * x + 3] = alpha
+
+
+@kernel
+def rgba_to_rgb_flat(src, dst, f0, f1, y0, y1):
+    w = src.shape[2] // 4
+    for f in range(f0, f1):
+        for y in range(y0, y1):
+            s = src[f, y]
+            d = dst[f, y]
+            for x in range(w):
+                d[3 * x] = s[4 * x]
+                d[3 * x + 1] = s[4 * x + 1]
+                d[3 * x + 2] = s[4 * x + 2]
+
+
+@kernel
 def rgba_to_rgb(src, dst, f0, f1, y0, y1):
     w = src.shape[2]
     for f in range(f0, f1):

@@ -84,9 +84,21 @@ def _rgba(batch, alpha):
     values = {a.dtype: _alpha_value(alpha, a.dtype) for a in batch.arrays}
 
     def run(s, d, *r):
-        K.rgb_to_rgba(s, d, values[s.dtype], *r)
+        s3 = _apply.flat_rows(s)
+        if s3 is None:
+            K.rgb_to_rgba(s, d, values[s.dtype], *r)
+        else:
+            K.rgb_to_rgba_flat(s3, d.reshape(d.shape[0], d.shape[1], -1), values[s.dtype], *r)
 
     return _convert(batch, 4, run)
+
+
+def _rgba_to_rgb(s, d, *r):
+    s3 = _apply.flat_rows(s)
+    if s3 is None:
+        K.rgba_to_rgb(s, d, *r)
+    else:
+        K.rgba_to_rgb_flat(s3, d.reshape(d.shape[0], d.shape[1], -1), *r)
 
 
 def batch_rgb_to_rgba(images, alpha=255):
@@ -97,7 +109,7 @@ def batch_rgb_to_rgba(images, alpha=255):
 
 def batch_rgba_to_rgb(images):
     """RGBA -> RGB by dropping alpha (no compositing)."""
-    return _convert(V.as_batch(images, channels=(4,)), 3, K.rgba_to_rgb)
+    return _convert(V.as_batch(images, channels=(4,)), 3, _rgba_to_rgb)
 
 
 def batch_rgb_to_bgr(images):
@@ -131,7 +143,7 @@ def rgb_to_rgba(image, alpha=255):
 
 
 def rgba_to_rgb(image):
-    return _convert(V.single_batch(image, channels=(4,)), 3, K.rgba_to_rgb)[0]
+    return _convert(V.single_batch(image, channels=(4,)), 3, _rgba_to_rgb)[0]
 
 
 def rgb_to_bgr(image):
