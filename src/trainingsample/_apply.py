@@ -28,12 +28,17 @@ def run_items(items, call, work_per_row):
 def finish(batch, outputs, keep_2d=True):
     """Return outputs in the caller's form.
 
-    ``outputs`` is a list of 4-D arrays: one (N, ...) array for an array batch,
-    or one (1, ...) array per image.  List in -> list out (2-D inputs give 2-D
-    outputs when they have one channel); array in -> array out.
+    ``outputs`` is a list of 4-D arrays: one (N, ...) array, or one (1, ...)
+    array per image.  List in -> list out (2-D inputs give 2-D outputs when
+    they have one channel); array in -> array out when all outputs have one
+    shape, else a list.
     """
     if batch.is_array:
-        return outputs[0]
+        if len(outputs) == 1:
+            return outputs[0]
+        if len({o.shape for o in outputs}) == 1:
+            return np.concatenate(outputs, axis=0)
+        return [o[0] for o in outputs]
     res = []
     for a, sq in zip(outputs, batch.squeeze):
         img = a[0]

@@ -227,8 +227,6 @@ def run_plan(items, call, threads=None):
     if threads is None:
         threads = get_num_threads()
     tasks = plan(items, threads)
-    if len(tasks) == 1:
-        threads = 1
 
     def task(k):
         call(*tasks[k])

@@ -30,13 +30,6 @@ def _crop(batch, boxes, copy, name, indexed=True):
             outs.append(np.empty((1, h, w, img.shape[2]), img.dtype))
     calls = [_apply.copy_into(s, o) for s, o in zip(srcs, outs)]
     _apply.run_items(outs, lambda k, f0, f1, y0, y1: calls[k](f0, f1, y0, y1), [o.shape[2] * o.shape[3] for o in outs])
-    if batch.is_array:
-        if len(outs) == 1:
-            return outs[0]
-        if len({o.shape for o in outs}) == 1:
-            # per-image boxes of one size: stack (cheap next to the copy itself)
-            return np.concatenate(outs, axis=0)
-        return [o[0] for o in outs]
     return _apply.finish(batch, outs)
 
 

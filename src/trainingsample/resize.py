@@ -144,10 +144,7 @@ def batch_resize_images(images, target_sizes, *, interpolation="bilinear", antia
         V.choice(interpolation, INTERPOLATIONS, "interpolation")
         V.flag(antialias, "antialias")
         return batch.arrays[0][:, :0, :0].copy() if batch.is_array else []
-    outs = resize_items(_batch_items(batch, sizes), interpolation, antialias)
-    if batch.is_array:
-        return outs[0] if len(outs) == 1 else (np.concatenate(outs) if len({o.shape for o in outs}) == 1 else [o[0] for o in outs])
-    return _apply.finish(batch, outs)
+    return _apply.finish(batch, resize_items(_batch_items(batch, sizes), interpolation, antialias))
 
 
 def resize_image(image, size, *, interpolation="bilinear", antialias=True):
