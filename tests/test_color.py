@@ -110,6 +110,11 @@ class TestConversions:
         with pytest.raises(ValueError, match=r"alpha must be an integer in \[0, 255\]"):
             ts.batch_rgb_to_rgba([noise(rng, (2, 2, 3))], alpha=alpha)
 
+    @pytest.mark.parametrize("dtype,opaque", [(np.uint8, 255), (np.uint16, 65535), (np.float32, 1.0)])
+    def test_default_alpha_is_opaque(self, rng, dtype, opaque):
+        out = ts.rgb_to_rgba(noise(rng, (3, 4, 3), dtype))
+        assert out.dtype == dtype and (out[..., 3] == opaque).all()
+
     def test_alpha_type_and_nan(self, rng):
         with pytest.raises(TypeError, match="alpha must be a number"):
             ts.rgb_to_rgba(noise(rng, (2, 2, 3)), alpha="255")

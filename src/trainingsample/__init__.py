@@ -24,6 +24,21 @@ from .crop import (
     crop_image,
     random_crop_image,
 )
+from .pipeline import (
+    IMAGENET_MEAN,
+    IMAGENET_STD,
+    CenterCrop,
+    ConvertChannels,
+    Crop,
+    HorizontalFlip,
+    Normalize,
+    Pipeline,
+    RandomCrop,
+    RandomResizedCrop,
+    Resize,
+    VerticalFlip,
+    normalize,
+)
 from .resize import batch_resize_images, batch_resize_videos, resize_image, resize_video
 from ._coeffs import INTERPOLATIONS
 from .warmup import warmup
@@ -58,4 +73,17 @@ __all__ = [
     "available_cpus",
     "warmup",
     "INTERPOLATIONS",
+    "Pipeline",
+    "Crop",
+    "CenterCrop",
+    "RandomCrop",
+    "Resize",
+    "RandomResizedCrop",
+    "HorizontalFlip",
+    "VerticalFlip",
+    "ConvertChannels",
+    "Normalize",
+    "normalize",
+    "IMAGENET_MEAN",
+    "IMAGENET_STD",
 ]

@@ -122,3 +122,31 @@ def nearest_indices(in_size, out_size):
     idx = np.minimum(pos.astype(np.int64), in_size - 1)
     idx.setflags(write=False)
     return idx
+
+
+@functools.lru_cache(maxsize=64)
+def mirrored(in_size, out_size, name, antialias=True, kind="float32"):
+    """Coefficients R with resize(flip(x)) == flip(R applied to x).
+
+    Output i of R is output (out_size - 1 - i) of the table of a flipped
+    input, expressed on the unflipped input: its first tap moves to
+    ``in_size - start - count`` and its weights are reversed.  Starts stay
+    increasing, as the kernels require.  Pillow's tables are not exactly
+    symmetric (ties in the rounding of tap windows, the half-open box), so a
+    flip before a resize needs this table to be exact.
+    """
+    if name == "nearest":
+        idx = nearest_indices(in_size, out_size)
+        r = (in_size - 1 - idx[::-1]).copy()
+        r.setflags(write=False)
+        return r
+    bounds, weights = coefficients(in_size, out_size, name, antialias, kind)
+    b = bounds[::-1].copy()
+    w = np.zeros_like(weights)
+    for i in range(out_size):
+        n = int(b[i, 1])
+        w[i, :n] = weights[out_size - 1 - i, :n][::-1]
+    b[:, 0] = in_size - b[:, 0] - b[:, 1]
+    b.setflags(write=False)
+    w.setflags(write=False)
+    return b, w

@@ -396,3 +396,184 @@ def nearest_frames(src, dst, xi, yi, f0, f1, y0, y1):
                     sx = xi[x]
                     for k in range(c):
                         d[x, k] = s[sx, k]
+
+
+# --------------------------------------------------------------------------
+# pipeline epilogue: channel mixing, normalisation, flips and layout in one
+# pass over the (resampled) pixels.
+
+EPI_INT = 0  # integer output: 16-bit fixed-point channel mix, rounded, clamped to [0, hi]
+EPI_F32 = 1  # float32 output: out = sum_k mat[c, k] * v[k] + bias[c]
+EPI_F16 = 2  # as EPI_F32, stored as IEEE half bits (round to nearest even) in a uint16 array
+
+
+@kernel
+def _half_bits(f):
+    """IEEE binary16 bits of the float32 whose bits are ``f`` (uint32), rounding
+    to nearest even; the same algorithm as numpy's float32 -> float16 cast."""
+    f = np.uint32(f)
+    h_sgn = np.uint32((f & np.uint32(0x80000000)) >> np.uint32(16))
+    f_exp = f & np.uint32(0x7F800000)
+    if f_exp >= np.uint32(0x47800000):  # overflow, inf or nan
+        if f_exp == np.uint32(0x7F800000):
+            f_sig = f & np.uint32(0x007FFFFF)
+            if f_sig != 0:
+                ret = np.uint32(0x7C00) + (f_sig >> np.uint32(13))
+                if ret == np.uint32(0x7C00):
+                    ret += np.uint32(1)
+                return np.uint16(h_sgn + ret)
+        return np.uint16(h_sgn + np.uint32(0x7C00))
+    if f_exp <= np.uint32(0x38000000):  # subnormal half or signed zero
+        if f_exp < np.uint32(0x33000000):
+            return np.uint16(h_sgn)
+        e = f_exp >> np.uint32(23)
+        f_sig = np.uint32(0x00800000) + (f & np.uint32(0x007FFFFF))
+        f_sig = f_sig >> (np.uint32(113) - e)
+        if (f_sig & np.uint32(0x3FFF)) != np.uint32(0x1000) or (f & np.uint32(0x7FF)) != 0:
+            f_sig += np.uint32(0x1000)
+        return np.uint16(h_sgn + (f_sig >> np.uint32(13)))
+    h_exp = (f_exp - np.uint32(0x38000000)) >> np.uint32(13)
+    f_sig = f & np.uint32(0x007FFFFF)
+    if (f_sig & np.uint32(0x3FFF)) != np.uint32(0x1000):
+        f_sig += np.uint32(0x1000)
+    return np.uint16(h_sgn + h_exp + (f_sig >> np.uint32(13)))
+
+
+@kernel
+def float32_to_half_bits(src, dst):
+    """dst[i] = float16 bits of src[i] (1-D float32 -> uint16)."""
+    bits = src.view(np.uint32)
+    for i in range(src.shape[0]):
+        dst[i] = _half_bits(bits[i])
+
+
+@kernel
+def _epi_select_int(s, d, sel, flip_h):
+    """d[x', c] = s[x, sel[c]] (integer output, every channel selected)."""
+    w = s.shape[0]
+    cout = sel.shape[0]
+    if cout == 3:
+        k0 = sel[0]
+        k1 = sel[1]
+        k2 = sel[2]
+        for x in range(w):
+            ox = w - 1 - x if flip_h else x
+            d[ox, 0] = s[x, k0]
+            d[ox, 1] = s[x, k1]
+            d[ox, 2] = s[x, k2]
+    else:
+        for x in range(w):
+            ox = w - 1 - x if flip_h else x
+            for c in range(cout):
+                d[ox, c] = s[x, sel[c]]
+
+
+@kernel
+def epilogue(src, dst, sel, matf, mati, bias, kind, hi, flip_h, flip_v, chw, f0, f1, y0, y1):
+    """Rows y0:y1 of src (frames, rows, cols, cin) -> dst.
+
+    Output channel c is ``src[..., sel[c]]`` scaled when ``sel[c] >= 0``, else a
+    mix of all input channels: float kinds use ``matf[c, k]`` and ``bias[c]``,
+    the integer kind uses ``mati[c, k]`` (16-bit fixed point, weights of one
+    row summing to 65536) plus the integer ``bias[c]`` (a constant alpha).
+    Row y lands on row H-1-y when ``flip_v``, column x on W-1-x when
+    ``flip_h``.  ``chw``: dst is (frames, cout, rows, cols), else (frames,
+    rows, cols, cout).  Every element is computed the same way whatever band
+    holds it.
+    """
+    h = src.shape[1]
+    w = src.shape[2]
+    cin = src.shape[3]
+    cout = sel.shape[0]
+    all_sel = True
+    for c in range(cout):
+        if sel[c] < 0:
+            all_sel = False
+    buf = np.empty(w, np.float32)
+    bbits = buf.view(np.uint32)
+    for f in range(f0, f1):
+        for y in range(y0, y1):
+            oy = h - 1 - y if flip_v else y
+            s = src[f, y]
+            if kind == EPI_INT:
+                d = dst[f, oy]
+                if all_sel:
+                    _epi_select_int(s, d, sel, flip_h)
+                    continue
+                for c in range(cout):
+                    k0 = sel[c]
+                    a0 = np.int64(32768) + (np.int64(bias[c]) << 16)
+                    for x in range(w):
+                        ox = w - 1 - x if flip_h else x
+                        if k0 >= 0:
+                            d[ox, c] = s[x, k0]
+                        else:
+                            a = a0
+                            for k in range(cin):
+                                a += mati[c, k] * np.int64(s[x, k])
+                            a = a >> 16
+                            if a < 0:
+                                a = 0
+                            elif a > hi:
+                                a = hi
+                            d[ox, c] = a
+                continue
+            for c in range(cout):
+                k0 = sel[c]
+                b = bias[c]
+                if k0 >= 0:
+                    m = matf[c, k0]
+                    if flip_h:
+                        for x in range(w):
+                            buf[w - 1 - x] = np.float32(s[x, k0]) * m + b
+                    else:
+                        for x in range(w):
+                            buf[x] = np.float32(s[x, k0]) * m + b
+                else:
+                    for x in range(w):
+                        a = b
+                        for k in range(cin):
+                            a += matf[c, k] * np.float32(s[x, k])
+                        buf[w - 1 - x if flip_h else x] = a
+                if chw:
+                    d = dst[f, c, oy]
+                    if kind == EPI_F32:
+                        for x in range(w):
+                            d[x] = buf[x]
+                    else:
+                        for x in range(w):
+                            d[x] = _half_bits(bbits[x])
+                else:
+                    d = dst[f, oy]
+                    if kind == EPI_F32:
+                        for x in range(w):
+                            d[x, c] = buf[x]
+                    else:
+                        for x in range(w):
+                            d[x, c] = _half_bits(bbits[x])
+
+
+# Output rows per resample -> epilogue step of a fused pipeline task (the
+# resampled rows are still in cache when the epilogue reads them).
+_FUSED_ROWS = 64
+
+
+@kernel
+def pipeline_frames(src4, src3, tmp4, tmp3, bv, wv, bh, wh, order, max_tmp_rows, rnd, shift, hi,
+                    dst, sel, matf, mati, bias, kind, ohi, flip_h, flip_v, chw, f0, f1, y0, y1):
+    """One fused pipeline task: resample rows y0:y1 of frames f0:f1 into
+    ``tmp4`` (the image's resampled pixels, input dtype), then run the
+    epilogue on them, a few rows at a time, without returning to Python."""
+    for a in range(y0, y1, _FUSED_ROWS):
+        b = min(a + _FUSED_ROWS, y1)
+        resample_frames(src4, src3, tmp4, tmp3, bv, wv, bh, wh, order, max_tmp_rows, rnd, shift, hi, f0, f1, a, b)
+        epilogue(tmp4, dst, sel, matf, mati, bias, kind, ohi, flip_h, flip_v, chw, f0, f1, a, b)
+
+
+@kernel
+def pipeline_nearest(src4, tmp4, xi, yi, dst, sel, matf, mati, bias, kind, ohi, flip_h, flip_v, chw, f0, f1, y0, y1):
+    """pipeline_frames for nearest-neighbour resampling."""
+    for a in range(y0, y1, _FUSED_ROWS):
+        b = min(a + _FUSED_ROWS, y1)
+        nearest_frames(src4, tmp4, xi, yi, f0, f1, a, b)
+        epilogue(tmp4, dst, sel, matf, mati, bias, kind, ohi, flip_h, flip_v, chw, f0, f1, a, b)

@@ -55,7 +55,13 @@ def calculate_luminance(image, *, standard="bt601"):
     return float(_luminance(V.single_batch(image, channels=(1, 3, 4)), standard)[0][0])
 
 
+# alpha=None: opaque, the dtype's full intensity
+_OPAQUE = {np.dtype(np.uint8): 255, np.dtype(np.uint16): 65535, np.dtype(np.float32): 1.0}
+
+
 def _alpha_value(alpha, dtype):
+    if alpha is None:
+        return dtype.type(_OPAQUE[dtype])
     if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.integer, np.floating)):
         raise TypeError(f"alpha must be a number, got {alpha!r}")
     if dtype.kind == "u":
@@ -101,9 +107,9 @@ def _rgba_to_rgb(s, d, *r):
         K.rgba_to_rgb_flat(s3, d.reshape(d.shape[0], d.shape[1], -1), *r)
 
 
-def batch_rgb_to_rgba(images, alpha=255):
-    """RGB -> RGBA with a constant alpha (255 by default; any value in the
-    dtype's range, e.g. 1.0 for float images)."""
+def batch_rgb_to_rgba(images, alpha=None):
+    """RGB -> RGBA with a constant alpha: opaque by default (255 for uint8,
+    65535 for uint16, 1.0 for float32), or any value in the dtype's range."""
     return _rgba(V.as_batch(images, channels=(3,)), alpha)
 
 
@@ -138,7 +144,7 @@ def batch_gray_to_rgb(images):
     return _convert(V.as_batch(images, channels=(1,)), 3, K.gray_to_rgb)
 
 
-def rgb_to_rgba(image, alpha=255):
+def rgb_to_rgba(image, alpha=None):
     return _rgba(V.single_batch(image, channels=(3,)), alpha)[0]
 
 

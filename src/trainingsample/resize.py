@@ -10,7 +10,7 @@ import numpy as np
 from . import _apply
 from . import _kernels as K
 from . import _validate as V
-from ._coeffs import ALIASES, FILTERS, INTERPOLATIONS, NONNEGATIVE, PRECISION_BITS, coefficients, nearest_indices
+from ._coeffs import ALIASES, FILTERS, INTERPOLATIONS, NONNEGATIVE, PRECISION_BITS, coefficients, mirrored, nearest_indices
 
 # Relative cost of one horizontal tap (strided, scalar) vs one vertical tap
 # (contiguous, vectorised); chooses the pass order.  Measured with
@@ -40,13 +40,14 @@ def _rows_touched(bounds):
     return int(np.maximum(ends - np.maximum(starts, prev_end), 0).sum())
 
 
-def choose_order(h, w, c, oh, ow, bv, bh, pillow_order=False):
+def choose_order(h, w, c, oh, ow, bv, bh, pillow_order=False, need=None):
     """Pass order and estimated element-operations per output row.
 
     ``pillow_order`` forces horizontal-first (Pillow's), needed for parity
-    when the filter overshoots and intermediates are clamped.
+    when the filter overshoots and intermediates are clamped.  ``need`` =
+    (vertical, horizontal) pass needed; default: the size changes.
     """
-    need_v, need_h = oh != h, ow != w
+    need_v, need_h = need if need is not None else (oh != h, ow != w)
     if need_v and not need_h:
         return K.ORDER_V, w * c * _mean_taps(bv)
     if need_h and not need_v:
@@ -59,35 +60,79 @@ def choose_order(h, w, c, oh, ow, bv, bh, pillow_order=False):
     return K.ORDER_HV, h_first / oh
 
 
-def _resize_call(src4, dst4, name, antialias):
-    """Return ``(call(f0, f1, y0, y1), work_per_output_row)`` for one 4-D item."""
+class Resample:
+    """How one 4-D source view becomes an (oh, ow) output: ``mode`` is "copy"
+    (same size), "nearest" (``args`` = column and row indices) or "conv"
+    (``args`` = the arguments of K.resample_frames before the output);
+    ``work`` = element-operations per output row."""
+
+    __slots__ = ("mode", "args", "work")
+
+    def __init__(self, mode, args, work):
+        self.mode, self.args, self.work = mode, args, work
+
+
+def resample_setup(src4, oh, ow, dtype, name, antialias, virtual=None, mirror=(False, False)):
+    """Plan resampling ``src4`` (N, H, W, C) into (N, oh, ow, C) of ``dtype``.
+
+    ``virtual`` = (rh, rw, py, px): the output is rows py:py+oh and columns
+    px:px+ow of the image resized to (rh, rw) -- a crop after a resize costs
+    only the output pixels.  An axis that is not resized (rh == H) must have
+    py == 0 and oh == H (crop the source view instead).  ``mirror`` =
+    (vertical, horizontal): use the mirrored tables of that axis (the caller
+    flips the output), for a flip that comes before the resize.
+    """
     n, h, w, c = src4.shape
-    _, oh, ow, _ = dst4.shape
+    rh, rw, py, px = virtual if virtual is not None else (oh, ow, 0, 0)
     if name == "nearest":
-        xi, yi = nearest_indices(w, ow), nearest_indices(h, oh)
-        return (lambda f0, f1, y0, y1: K.nearest_frames(src4, dst4, xi, yi, f0, f1, y0, y1)), ow * c
-    if oh == h and ow == w:
-        return _apply.copy_into(src4, dst4), w * c
-    kind, rnd, shift, hi = _ARITHMETIC[dst4.dtype]
+        xi = (mirrored(w, rw, name) if mirror[1] else nearest_indices(w, rw))[px : px + ow]
+        yi = (mirrored(h, rh, name) if mirror[0] else nearest_indices(h, rh))[py : py + oh]
+        return Resample("nearest", (xi, yi), ow * c)
+    if rh == h and rw == w:
+        return Resample("copy", None, w * c)
+    kind, rnd, shift, hi = _ARITHMETIC[np.dtype(dtype)]
     no_weights = np.zeros((1, 1), kind)
-    bv, wv = coefficients(h, oh, name, antialias, kind) if oh != h else (_NO_BOUNDS, no_weights)
-    bh, wh = coefficients(w, ow, name, antialias, kind) if ow != w else (_NO_BOUNDS, no_weights)
-    pillow_order = dst4.dtype != np.float32 and name not in NONNEGATIVE
-    order, work = choose_order(h, w, c, oh, ow, bv, bh, pillow_order)
+    if rh != h:
+        bv, wv = (mirrored if mirror[0] else coefficients)(h, rh, name, antialias, kind)
+        if py or oh != rh:
+            bv, wv = np.ascontiguousarray(bv[py : py + oh]), np.ascontiguousarray(wv[py : py + oh])
+    else:
+        bv, wv = _NO_BOUNDS, no_weights
+    if rw != w:
+        bh, wh = (mirrored if mirror[1] else coefficients)(w, rw, name, antialias, kind)
+        if px or ow != rw:
+            bh, wh = np.ascontiguousarray(bh[px : px + ow]), np.ascontiguousarray(wh[px : px + ow])
+    else:
+        bh, wh = _NO_BOUNDS, no_weights
+    pillow_order = np.dtype(dtype) != np.float32 and name not in NONNEGATIVE
+    order, work = choose_order(h, w, c, oh, ow, bv, bh, pillow_order, (rh != h, rw != w))
     src3 = _apply.flat_rows(src4)
     if src3 is None and order in (K.ORDER_V, K.ORDER_VH):
         src4 = np.ascontiguousarray(src4)  # exotic strides: one copy, then fast paths
         src3 = _apply.flat_rows(src4)
-    dst3 = dst4.reshape(n, oh, ow * c)
+    tmp_row_bytes = (w if order == K.ORDER_VH else ow) * c * np.dtype(dtype).itemsize
+    max_tmp_rows = max(1, TMP_BYTES // tmp_row_bytes)
+    return Resample("conv", [src4, src3, bv, wv, bh, wh, order, max_tmp_rows, rnd, shift, hi], work)
+
+
+def _resize_call(src4, dst4, name, antialias):
+    """Return ``(call(f0, f1, y0, y1), work_per_output_row)`` for one 4-D item."""
+    _, oh, ow, _ = dst4.shape
+    r = resample_setup(src4, oh, ow, dst4.dtype, name, antialias)
+    if r.mode == "nearest":
+        xi, yi = r.args
+        return (lambda f0, f1, y0, y1: K.nearest_frames(src4, dst4, xi, yi, f0, f1, y0, y1)), r.work
+    if r.mode == "copy":
+        return _apply.copy_into(src4, dst4), r.work
+    src4c, src3, bv, wv, bh, wh, order, max_tmp_rows, rnd, shift, hi = r.args
+    dst3 = dst4.reshape(dst4.shape[0], oh, ow * dst4.shape[3])
     if src3 is None:
         src3 = dst3  # unused by the horizontal-first orders; keeps one compiled signature
-    tmp_row_bytes = (w if order == K.ORDER_VH else ow) * c * dst4.itemsize
-    max_tmp_rows = max(1, TMP_BYTES // tmp_row_bytes)
 
     def call(f0, f1, y0, y1):
-        K.resample_frames(src4, src3, dst4, dst3, bv, wv, bh, wh, order, max_tmp_rows, rnd, shift, hi, f0, f1, y0, y1)
+        K.resample_frames(src4c, src3, dst4, dst3, bv, wv, bh, wh, order, max_tmp_rows, rnd, shift, hi, f0, f1, y0, y1)
 
-    return call, work
+    return call, r.work
 
 
 def resize_items(items, interpolation, antialias):

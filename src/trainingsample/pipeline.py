@@ -1,0 +1,728 @@
+"""Fused per-image pipelines: crops, aspect-aware resizes, flips, channel
+conversion and normalisation in one kernel call per task.
+
+Geometry is composed in Python before any pixel is touched: crops before the
+resize become a view of the source, crops after it select rows of the
+resize's coefficient tables (only output pixels are computed), and flips and
+the channel / normalisation step are applied by the epilogue kernel while the
+resampled rows are still in cache.  Random parameters are drawn in Python from
+a ``numpy.random.Generator``, image by image and step by step, so results do
+not depend on the thread count.
+
+>>> pipe = Pipeline([RandomResizedCrop(224), HorizontalFlip(),
+...                  Normalize(IMAGENET_MEAN, IMAGENET_STD)])      # doctest: +SKIP
+>>> batch, params = pipe(images, seed=0, return_params=True)   # (N, 3, 224, 224) float32
+"""
+import math
+import numbers
+
+import numpy as np
+
+from . import _apply, _engine
+from . import _kernels as K
+from . import _validate as V
+from ._coeffs import ALIASES, INTERPOLATIONS
+from .crop import as_generator
+from .resize import resample_setup
+
+RESIZE_MODES = ("exact", "shorter", "longer", "fill")
+FILL_CROPS = ("center", "random")
+CHANNELS = ("rgb", "bgr", "rgba", "bgra", "gray")
+LAYOUTS = ("chw", "hwc")
+NORM_DTYPES = ("float32", "float16")
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+
+# dtype -> the value that means "full intensity" (Normalize's default scale)
+_FULL = {np.dtype(np.uint8): 255.0, np.dtype(np.uint16): 65535.0, np.dtype(np.float32): 1.0}
+# Pillow's ITU-R 601-2 luma weights (16-bit fixed point) and their float forms
+_GRAY_INT = (19595, 38470, 7471)
+_GRAY_FLOAT = (0.299, 0.587, 0.114)
+
+
+# --------------------------------------------------------------------------
+# argument checks shared by the steps
+
+
+def _size(size, name, allow_int=True):
+    """(width, height) from a pair, or from one int N meaning (N, N)."""
+    if allow_int and isinstance(size, numbers.Integral) and not isinstance(size, bool):
+        size = (size, size)
+    return V.sizes(V.single(size, 2, "(width, height) pair" + (" or one int" if allow_int else ""), name), 1, name)[0]
+
+
+def _positive_int(value, name):
+    v = V._int(value, name)
+    if v < 1 or v > V.MAX_SIDE:
+        raise ValueError(f"{name} must be in [1, {V.MAX_SIDE}], got {v}")
+    return v
+
+
+def _prob(p, name="p"):
+    if isinstance(p, bool) or not isinstance(p, numbers.Real):
+        raise TypeError(f"{name} must be a number in [0, 1], got {p!r}")
+    if not 0.0 <= float(p) <= 1.0:
+        raise ValueError(f"{name} must be in [0, 1], got {p!r}")
+    return float(p)
+
+
+def _range(values, name, positive):
+    if not isinstance(values, (list, tuple)) or len(values) != 2:
+        raise TypeError(f"{name} must be a (low, high) pair of numbers, got {values!r}")
+    lo, hi = values
+    for k, v in enumerate(values):
+        if isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(v):
+            raise TypeError(f"{name}[{k}] must be a finite number, got {v!r}")
+        if v <= 0 if positive else v < 0:
+            raise ValueError(f"{name}[{k}] must be > 0, got {v!r}")
+    if lo > hi:
+        raise ValueError(f"{name} must have low <= high, got {values!r}")
+    return float(lo), float(hi)
+
+
+def _interp(interpolation, antialias):
+    key = V.choice(interpolation, INTERPOLATIONS, "interpolation")
+    return ALIASES.get(key, key), V.flag(antialias, "antialias")
+
+
+# --------------------------------------------------------------------------
+# steps
+
+
+class Step:
+    """A pipeline step.  ``resamples``: the step resizes (one per pipeline)."""
+
+    resamples = False
+    random = False
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self.__dict__.items())
+        return f"{type(self).__name__}({args})"
+
+    def __eq__(self, other):
+        return type(self) is type(other) and self.__dict__ == other.__dict__
+
+    def __hash__(self):
+        return hash((type(self).__name__, tuple(sorted(self.__dict__.items()))))
+
+
+class Crop(Step):
+    """Fixed box (x, y, width, height); must lie inside the image."""
+
+    def __init__(self, box):
+        self.box = V.boxes(V.single(box, 4, "(x, y, width, height) box", "box"), 1, "box")[0]
+
+
+class CenterCrop(Step):
+    """Centre (width, height) (or N for N x N); origin ((W - w) // 2, (H - h) // 2)."""
+
+    def __init__(self, size):
+        self.size = _size(size, "size")
+
+
+class RandomCrop(Step):
+    """Uniformly random (width, height) window."""
+
+    random = True
+
+    def __init__(self, size):
+        self.size = _size(size, "size")
+
+
+class Resize(Step):
+    """Resize with an aspect-ratio mode.
+
+    * ``"exact"``: to ``size`` = (width, height) (or N for N x N).
+    * ``"shorter"``: the shorter side to N = ``size``, the other side
+      ``int(N * long / short)`` (torchvision's rule).
+    * ``"longer"``: the longer side to N, the other ``max(1, int(N * short / long))``.
+    * ``"fill"``: scale so the image covers ``size`` = (width, height), then
+      crop the ``crop`` ("center" or "random") window of that size; only the
+      kept pixels are computed.
+    """
+
+    resamples = True
+
+    def __init__(self, size, mode="exact", *, interpolation="bilinear", antialias=True, crop="center"):
+        self.mode = V.choice(mode, RESIZE_MODES, "mode")
+        if self.mode in ("shorter", "longer"):
+            self.size = _positive_int(size, "size")
+        else:
+            self.size = _size(size, "size")
+        self.interpolation, self.antialias = _interp(interpolation, antialias)
+        self.crop = V.choice(crop, FILL_CROPS, "crop")
+        self.random = self.mode == "fill" and self.crop == "random"
+
+
+class RandomResizedCrop(Step):
+    """torchvision's RandomResizedCrop: a window of ``scale`` x the image area
+    and aspect ratio (w / h) log-uniform in ``ratio`` (10 tries, then the
+    centre window with the ratio clamped), resized to ``size``."""
+
+    resamples = True
+    random = True
+
+    def __init__(self, size, scale=(0.08, 1.0), ratio=(3 / 4, 4 / 3), *, interpolation="bilinear", antialias=True):
+        self.size = _size(size, "size")
+        self.scale = _range(scale, "scale", positive=True)
+        if self.scale[1] > 1.0:
+            raise ValueError(f"scale[1] must be <= 1 (a fraction of the image area), got {scale[1]!r}")
+        self.ratio = _range(ratio, "ratio", positive=True)
+        self.interpolation, self.antialias = _interp(interpolation, antialias)
+
+
+class HorizontalFlip(Step):
+    """Mirror left-right with probability ``p`` (a draw is made for every image)."""
+
+    random = True
+
+    def __init__(self, p=0.5):
+        self.p = _prob(p)
+
+
+class VerticalFlip(Step):
+    """Mirror top-bottom with probability ``p``."""
+
+    random = True
+
+    def __init__(self, p=0.5):
+        self.p = _prob(p)
+
+
+class ConvertChannels(Step):
+    """To "rgb", "bgr", "rgba", "bgra" or "gray".  Inputs with 1 channel are
+    gray, 3 RGB, 4 RGBA.  Gray uses Pillow's luma (uint8: identical to
+    ``convert("L")``); an added alpha is ``alpha`` (default: the dtype's full
+    intensity)."""
+
+    def __init__(self, to, alpha=None):
+        self.to = V.choice(to, CHANNELS, "to")
+        if alpha is not None and (isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or not math.isfinite(alpha)):
+            raise TypeError(f"alpha must be a finite number or None, got {alpha!r}")
+        self.alpha = alpha
+
+
+class Normalize(Step):
+    """``(pixel / scale - mean) / std`` per channel into float32 or float16,
+    ``layout`` "chw" (default, what torch models take) or "hwc".  ``scale``
+    defaults to 255 for uint8, 65535 for uint16, 1 for float32.  Must be the
+    last step.  mean/std: one number, or one per output channel."""
+
+    def __init__(self, mean, std, *, dtype="float32", layout="chw", scale=None):
+        self.mean = self._values(mean, "mean", False)
+        self.std = self._values(std, "std", True)
+        self.dtype = V.choice(dtype, NORM_DTYPES, "dtype")
+        self.layout = V.choice(layout, LAYOUTS, "layout")
+        if scale is not None:
+            if isinstance(scale, bool) or not isinstance(scale, numbers.Real) or not math.isfinite(scale):
+                raise TypeError(f"scale must be a finite number or None, got {scale!r}")
+            if scale <= 0:
+                raise ValueError(f"scale must be > 0, got {scale!r}")
+            scale = float(scale)
+        self.scale = scale
+
+    @staticmethod
+    def _values(values, name, nonzero):
+        if isinstance(values, np.ndarray):
+            values = values.tolist()
+        if isinstance(values, numbers.Real) and not isinstance(values, bool):
+            values = (values,)
+        if not isinstance(values, (list, tuple)) or not values:
+            raise TypeError(f"{name} must be a number or a non-empty sequence of numbers, got {values!r}")
+        out = []
+        for k, v in enumerate(values):
+            if isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(v):
+                raise TypeError(f"{name}[{k}] must be a finite number, got {v!r}")
+            if nonzero and v == 0:
+                raise ValueError(f"{name}[{k}] must not be 0")
+            out.append(float(v))
+        return tuple(out)
+
+
+# --------------------------------------------------------------------------
+# geometry of one image
+
+
+class _Geometry:
+    """Source window, optional resize and the window kept after it, flips."""
+
+    __slots__ = ("sx", "sy", "sw", "sh", "rw", "rh", "px", "py", "pw", "ph", "flip_h", "flip_v", "resize", "mirror")
+
+    def __init__(self, w, h):
+        self.sx = self.sy = 0
+        self.sw, self.sh = w, h
+        self.resize = None  # (interpolation, antialias) once resized
+        self.rw = self.rh = self.px = self.py = self.pw = self.ph = 0
+        self.flip_h = self.flip_v = False
+        self.mirror = (False, False)  # (vertical, horizontal) flips made before the resize
+
+    @property
+    def size(self):
+        return (self.pw, self.ph) if self.resize else (self.sw, self.sh)
+
+    def crop(self, x, y, w, h):
+        cw, ch = self.size
+        if self.flip_h:
+            x = cw - x - w
+        if self.flip_v:
+            y = ch - y - h
+        if self.resize:
+            self.px += x
+            self.py += y
+            self.pw, self.ph = w, h
+        else:
+            self.sx += x
+            self.sy += y
+            self.sw, self.sh = w, h
+
+    def resize_to(self, w, h, interpolation, antialias):
+        self.resize = (interpolation, antialias)
+        self.mirror = (self.flip_v, self.flip_h)
+        self.rw, self.pw, self.rh, self.ph = w, w, h, h
+        self.px = self.py = 0
+
+    def finish(self):
+        """Fold axes that are not resized into the source window."""
+        if self.resize:
+            if self.rw == self.sw:
+                self.sx += self.px
+                self.sw = self.rw = self.pw
+                self.px = 0
+            if self.rh == self.sh:
+                self.sy += self.py
+                self.sh = self.rh = self.ph
+                self.py = 0
+            if self.rw == self.sw and self.rh == self.sh:
+                self.resize = None
+
+    def source_box(self):
+        """The source region the output covers, (x, y, width, height), floats."""
+        if not self.resize:
+            return (float(self.sx), float(self.sy), float(self.sw), float(self.sh))
+        kx, ky = self.sw / self.rw, self.sh / self.rh
+        return (self.sx + self.px * kx, self.sy + self.py * ky, self.pw * kx, self.ph * ky)
+
+
+def _rrc_box(w, h, scale, ratio, rng):
+    """torchvision's RandomResizedCrop.get_params with a numpy Generator."""
+    area = w * h
+    log_lo, log_hi = math.log(ratio[0]), math.log(ratio[1])
+    for _ in range(10):
+        target = area * rng.uniform(scale[0], scale[1])
+        aspect = math.exp(rng.uniform(log_lo, log_hi))
+        cw = int(round(math.sqrt(target * aspect)))
+        ch = int(round(math.sqrt(target / aspect)))
+        if 0 < cw <= w and 0 < ch <= h:
+            y = int(rng.integers(0, h - ch + 1))
+            x = int(rng.integers(0, w - cw + 1))
+            return x, y, cw, ch
+    in_ratio = w / h
+    if in_ratio < ratio[0]:
+        cw, ch = w, int(round(w / ratio[0]))
+    elif in_ratio > ratio[1]:
+        ch, cw = h, int(round(h * ratio[1]))
+    else:
+        cw, ch = w, h
+    cw, ch = max(1, min(cw, w)), max(1, min(ch, h))
+    return (w - cw) // 2, (h - ch) // 2, cw, ch
+
+
+def _too_big(where, k, step, size, cur):
+    return ValueError(
+        f"{where}: steps[{k}] {type(step).__name__} size {size} (width, height) is larger than the image "
+        f"at that step, of width {cur[0]} and height {cur[1]}"
+    )
+
+
+def _plan_geometry(steps, w, h, rng, where):
+    """Draw the random parameters and compose the geometry of one image.
+
+    Returns the geometry and the list of concrete steps taken (replayable).
+    """
+    g = _Geometry(w, h)
+    taken = []
+    for k, st in enumerate(steps):
+        cur = g.size
+        if isinstance(st, Crop):
+            V.box_inside(st.box, (cur[1], cur[0]), f"{where}: steps[{k}] Crop box")
+            g.crop(*st.box)
+            taken.append({"op": "crop", "box": st.box})
+        elif isinstance(st, (CenterCrop, RandomCrop)):
+            cw, ch = st.size
+            if cw > cur[0] or ch > cur[1]:
+                raise _too_big(where, k, st, st.size, cur)
+            if isinstance(st, CenterCrop):
+                x, y = (cur[0] - cw) // 2, (cur[1] - ch) // 2
+            else:
+                x = int(rng.integers(0, cur[0] - cw + 1))
+                y = int(rng.integers(0, cur[1] - ch + 1))
+            g.crop(x, y, cw, ch)
+            taken.append({"op": "crop", "box": (x, y, cw, ch)})
+        elif isinstance(st, Resize):
+            cw, ch = cur
+            if st.mode == "exact":
+                tw, th = st.size
+            elif st.mode == "shorter":
+                n = st.size
+                tw, th = (n, max(1, int(n * ch / cw))) if cw <= ch else (max(1, int(n * cw / ch)), n)
+            elif st.mode == "longer":
+                n = st.size
+                tw, th = (n, max(1, int(n * ch / cw))) if cw >= ch else (max(1, int(n * cw / ch)), n)
+            else:  # fill: cover the target, then crop it
+                fw, fh = st.size
+                s = max(fw / cw, fh / ch)
+                tw, th = max(fw, int(round(cw * s))), max(fh, int(round(ch * s)))
+            for side, v in (("width", tw), ("height", th)):
+                if v > V.MAX_SIDE:
+                    raise ValueError(f"{where}: steps[{k}] Resize {side} {v} exceeds the maximum of {V.MAX_SIDE} pixels")
+            g.resize_to(tw, th, st.interpolation, st.antialias)
+            taken.append({"op": "resize", "size": (tw, th), "interpolation": st.interpolation, "antialias": st.antialias})
+            if st.mode == "fill":
+                fw, fh = st.size
+                if st.crop == "center":
+                    x, y = (tw - fw) // 2, (th - fh) // 2
+                else:
+                    x = int(rng.integers(0, tw - fw + 1))
+                    y = int(rng.integers(0, th - fh + 1))
+                g.crop(x, y, fw, fh)
+                taken.append({"op": "crop", "box": (x, y, fw, fh)})
+        elif isinstance(st, RandomResizedCrop):
+            box = _rrc_box(cur[0], cur[1], st.scale, st.ratio, rng)
+            g.crop(*box)
+            g.resize_to(st.size[0], st.size[1], st.interpolation, st.antialias)
+            taken.append({"op": "crop", "box": box})
+            taken.append({"op": "resize", "size": st.size, "interpolation": st.interpolation, "antialias": st.antialias})
+        elif isinstance(st, HorizontalFlip):
+            if rng.random() < st.p:
+                g.flip_h = not g.flip_h
+                taken.append({"op": "flip", "axis": "horizontal"})
+        elif isinstance(st, VerticalFlip):
+            if rng.random() < st.p:
+                g.flip_v = not g.flip_v
+                taken.append({"op": "flip", "axis": "vertical"})
+    return g, taken
+
+
+# --------------------------------------------------------------------------
+# channels and normalisation of one channel count
+
+
+class _Epilogue:
+    """Arguments of K.epilogue for one (input channels, dtype)."""
+
+    __slots__ = ("sel", "matf", "mati", "bias", "kind", "hi", "cout", "dtype", "chw", "identity")
+
+
+def _channel_matrix(to, cin, alpha, full, dtype, where):
+    """(rows of input weights or a selected index, constant) per output channel."""
+    if cin not in (1, 3, 4) and to is not None:
+        raise ValueError(f"{where} has {cin} channel(s); ConvertChannels takes 1 (gray), 3 (RGB) or 4 (RGBA)")
+    a = full if alpha is None else float(alpha)
+    if to is not None and alpha is not None and dtype != np.float32 and not (0 <= a <= full and a == int(a)):
+        raise ValueError(f"alpha must be an integer in [0, {int(full)}] for {dtype} images, got {alpha!r}")
+    if to is None:
+        return [("sel", k) for k in range(cin)]
+    if to == "gray":
+        return [("sel", 0)] if cin == 1 else [("gray", None)]
+    rgb = [0, 0, 0] if cin == 1 else [0, 1, 2]
+    if to in ("bgr", "bgra"):
+        rgb = rgb[::-1]
+    rows = [("sel", k) for k in rgb]
+    if to in ("rgba", "bgra"):
+        rows.append(("sel", 3) if cin == 4 else ("const", a))
+    return rows
+
+
+def _epilogue(conv, norm, cin, dtype, where, step_index):
+    dtype = np.dtype(dtype)
+    full = _FULL[dtype]
+    rows = _channel_matrix(conv.to if conv else None, cin, conv.alpha if conv else None, full, dtype, where)
+    cout = len(rows)
+    e = _Epilogue()
+    e.cout = cout
+    e.sel = np.full(cout, -1, np.int64)
+    e.matf = np.zeros((cout, cin), np.float32)
+    e.mati = np.zeros((cout, cin), np.int64)
+    e.bias = np.zeros(cout, np.float32)
+    if norm is not None:
+        for name, vals in (("mean", norm.mean), ("std", norm.std)):
+            if len(vals) not in (1, cout):
+                raise ValueError(
+                    f"{where}: steps[{step_index}] Normalize {name} has {len(vals)} values but the image has "
+                    f"{cout} channel(s) at that step"
+                )
+        scale = norm.scale if norm.scale is not None else full
+        mean = np.broadcast_to(np.array(norm.mean, np.float64), (cout,))
+        std = np.broadcast_to(np.array(norm.std, np.float64), (cout,))
+        mul, add = 1.0 / (scale * std), -mean / std
+        e.kind = K.EPI_F16 if norm.dtype == "float16" else K.EPI_F32
+        e.dtype = np.dtype(norm.dtype)
+        e.chw = norm.layout == "chw"
+    else:
+        mul, add = np.ones(cout), np.zeros(cout)
+        e.kind = K.EPI_F32 if dtype == np.float32 else K.EPI_INT
+        e.dtype = dtype
+        e.chw = False
+    add = np.array(add, np.float64)
+    ibias = np.zeros(cout, np.float32)
+    for c, (what, v) in enumerate(rows):
+        if what == "sel":
+            e.sel[c] = v
+            e.matf[c, v] = mul[c]
+            e.mati[c, v] = 65536
+        elif what == "gray":
+            for k in range(3):
+                e.matf[c, k] = _GRAY_FLOAT[k] * mul[c]
+                e.mati[c, k] = _GRAY_INT[k]
+        else:  # a constant channel (added alpha)
+            add[c] += v * mul[c]
+            ibias[c] = v
+    e.bias = ibias if e.kind == K.EPI_INT else add.astype(np.float32)
+    e.hi = int(full) if dtype != np.float32 else 0
+    e.identity = norm is None and all(r == ("sel", k) for k, r in enumerate(rows)) and cout == cin
+    return e
+
+
+# --------------------------------------------------------------------------
+# the pipeline
+
+
+def _generators(seed, n):
+    """One Generator shared by all images, or one per image from a sequence of seeds."""
+    if isinstance(seed, (list, tuple, np.ndarray)):
+        seeds = list(np.asarray(seed).tolist()) if isinstance(seed, np.ndarray) else list(seed)
+        if len(seeds) != n:
+            raise ValueError(f"seed has {len(seeds)} entries but there are {n} images")
+        return [as_generator(s, f"seed[{i}]") for i, s in enumerate(seeds)]
+    rng = as_generator(seed)
+    return [rng] * n
+
+
+class Pipeline:
+    """A sequence of steps run per image in one kernel call per task.
+
+    Steps: Crop, CenterCrop, RandomCrop, Resize (modes exact / shorter /
+    longer / fill), RandomResizedCrop, HorizontalFlip, VerticalFlip,
+    ConvertChannels, Normalize.  At most one resizing step; at most one
+    ConvertChannels; Normalize last.  The result equals running the steps one
+    by one (flips placed before the resize use mirrored coefficient tables,
+    so that holds exactly even where Pillow's tables are not symmetric).
+    """
+
+    def __init__(self, steps):
+        if isinstance(steps, Step):
+            steps = [steps]
+        if not isinstance(steps, (list, tuple)):
+            raise TypeError(f"steps must be a list of pipeline steps, got {type(steps).__name__}")
+        resize_at = conv_at = None
+        for k, st in enumerate(steps):
+            if not isinstance(st, Step):
+                raise TypeError(f"steps[{k}] must be a pipeline step (Crop, Resize, Normalize, ...), got {st!r}")
+            if st.resamples:
+                if resize_at is not None:
+                    raise ValueError(
+                        f"steps[{k}] {type(st).__name__}: a pipeline resizes once (steps[{resize_at}] already "
+                        f"resizes); run two pipelines"
+                    )
+                resize_at = k
+            if isinstance(st, ConvertChannels):
+                if conv_at is not None:
+                    raise ValueError(f"steps[{k}] ConvertChannels: only one per pipeline (steps[{conv_at}] is one)")
+                conv_at = k
+            if isinstance(st, Normalize) and k != len(steps) - 1:
+                raise ValueError(f"steps[{k}] Normalize must be the last step")
+        self.steps = tuple(steps)
+        self._geo = [st for st in self.steps if not isinstance(st, (ConvertChannels, Normalize))]
+        self._conv = steps[conv_at] if conv_at is not None else None
+        self._norm = steps[-1] if steps and isinstance(steps[-1], Normalize) else None
+        self._norm_index = len(steps) - 1
+        self._epi_cache = {}
+        self.random = any(st.random for st in self.steps)
+
+    def __repr__(self):
+        return f"Pipeline({list(self.steps)!r})"
+
+    def _epi(self, cin, dtype, where):
+        key = (cin, np.dtype(dtype))
+        e = self._epi_cache.get(key)
+        if e is None:
+            e = _epilogue(self._conv, self._norm, cin, dtype, where, self._norm_index)
+            self._epi_cache[key] = e
+        return e
+
+    def output_shape(self, e, w, h):
+        return (e.cout, h, w) if e.chw else (h, w, e.cout)
+
+    def __call__(self, images, *, seed=None, return_params=False, out=None):
+        """Run on a list of (H, W[, C]) images or one (N, H, W, C) array.
+
+        ``seed``: None, an int, a numpy Generator (draws in image order), or a
+        sequence of ints, one per image (each image its own stream: results
+        do not depend on how images are batched).  ``out``: a preallocated
+        C-contiguous (N, ...) array of the output dtype to write into (e.g. a
+        pinned batch buffer).  Returns a list for list input, an array for
+        array input or ``out``; with ``return_params`` also one dict per image:
+        ``source_size``, ``size`` (output width, height), ``source_box`` (the
+        source region covered, floats), ``flip`` and ``steps`` (the concrete
+        steps taken, random values drawn).
+        """
+        batch = V.as_batch(images)
+        return_params = V.flag(return_params, "return_params")
+        rngs = _generators(seed, batch.count)
+        n = batch.count
+        geos, params, shapes, epis = [], [], [], []
+        for i in range(n):
+            img = batch.image(i)
+            h, w, c = img.shape
+            where = f"images[{i}]"
+            g, taken = _plan_geometry(self._geo, w, h, rngs[i], where)
+            g.finish()
+            e = self._epi(c, img.dtype, where)
+            ow, oh = g.size
+            geos.append(g)
+            epis.append(e)
+            shapes.append(self.output_shape(e, ow, oh))
+            if return_params:
+                params.append({
+                    "source_size": (w, h), "size": (ow, oh), "source_box": g.source_box(),
+                    "flip": (g.flip_h, g.flip_v), "steps": taken,
+                })
+        V.output_budget([int(np.prod(s)) * e.dtype.itemsize for s, e in zip(shapes, epis)], "pipeline")
+        outs, full = self._outputs(batch, shapes, epis, out)
+        self._run(batch, geos, epis, outs, full)
+        result = self._finish(batch, outs, full)
+        return (result, params) if return_params else result
+
+    def image(self, image, *, seed=None, return_params=False):
+        """Run on one (H, W[, C]) image; returns one array (and its params)."""
+        batch = V.single_batch(image)
+        res = self([batch.arrays[0][0]], seed=seed, return_params=return_params)
+        if return_params:
+            return res[0][0], res[1][0]
+        return res[0]
+
+    # ---- outputs
+
+    def _outputs(self, batch, shapes, epis, out):
+        """One (1, ...) output view per image, and the (N, ...) array they
+        are views of (None when every image has its own array)."""
+        n = batch.count
+        if out is not None:
+            if not isinstance(out, np.ndarray):
+                raise TypeError(f"out must be a numpy array, got {type(out).__name__}")
+            if n and len(set(shapes)) > 1:
+                raise ValueError(f"out: the outputs have different shapes ({shapes[0]} and others); out needs one shape")
+            want = (n,) + (shapes[0] if n else out.shape[1:])
+            dt = epis[0].dtype if n else out.dtype
+            if out.shape != want:
+                raise ValueError(f"out has shape {out.shape}, expected {want}")
+            if out.dtype != dt:
+                raise TypeError(f"out has dtype {out.dtype}, expected {dt}")
+            if not out.flags.c_contiguous or not out.flags.writeable:
+                raise ValueError("out must be a writeable C-contiguous array")
+            return [out[i : i + 1] for i in range(n)], out
+        if batch.is_array and n and len(set(shapes)) == 1:
+            full = np.empty((n,) + shapes[0], epis[0].dtype)
+            return [full[i : i + 1] for i in range(n)], full
+        return [np.empty((1,) + s, e.dtype) for s, e in zip(shapes, epis)], None
+
+    def _finish(self, batch, outs, full):
+        if full is not None:
+            return full
+        if batch.is_array:
+            if not outs:
+                return np.empty((0, 0, 0, 0), batch.arrays[0].dtype)
+            return [o[0] for o in outs]
+        res = []
+        for o, sq in zip(outs, batch.squeeze):
+            img = o[0]
+            if sq and self._norm is None and img.shape[2] == 1:
+                img = img[:, :, 0]
+            res.append(img)
+        return res
+
+    # ---- execution
+
+    def _items(self, batch, geos, epis, outs, full):
+        """Group images into kernel items: an array batch whose images share
+        one geometry runs as one item over all its frames."""
+        n = batch.count
+        if batch.is_array and n > 1 and not self.random and full is not None:
+            return [(batch.arrays[0], geos[0], epis[0], full)]
+        return [(batch.image(i)[None], geos[i], epis[i], outs[i]) for i in range(n)]
+
+    def _run(self, batch, geos, epis, outs, full):
+        calls, plan = [], []
+        for src, g, e, dst in self._items(batch, geos, epis, outs, full):
+            call, rows, work = self._task(src, g, e, dst)
+            calls.append(call)
+            plan.append((dst.shape[0], rows, work))
+        _engine.run_plan(plan, lambda k, f0, f1, y0, y1: calls[k](f0, f1, y0, y1))
+
+    def _task(self, src, g, e, dst):
+        """``(call(f0, f1, y0, y1), rows, work per row)`` for one item."""
+        src = src[:, g.sy : g.sy + g.sh, g.sx : g.sx + g.sw]
+        ow, oh = g.size
+        cin = src.shape[3]
+        if g.resize:
+            name, aa = g.resize
+            r = resample_setup(src, oh, ow, src.dtype, name, aa, (g.rh, g.rw, g.py, g.px), g.mirror)
+        else:
+            r = resample_setup(src, oh, ow, src.dtype, "box", True)  # "copy"
+        flips = g.flip_h or g.flip_v
+        kdst = dst.view(np.uint16) if e.kind == K.EPI_F16 else dst
+        epi_work = ow * e.cout * (2 if (e.identity and not flips) else 4)
+        if e.identity and not flips:
+            # plain geometry: resample (or copy) straight into the output
+            if r.mode == "copy":
+                return _apply.copy_into(src, dst), oh, r.work
+            if r.mode == "nearest":
+                xi, yi = r.args
+                return (lambda f0, f1, y0, y1: K.nearest_frames(src, dst, xi, yi, f0, f1, y0, y1)), oh, r.work
+            src4, src3, bv, wv, bh, wh, order, mtr, rnd, shift, hi = r.args
+            dst3 = dst.reshape(dst.shape[0], oh, ow * cin)
+            src3 = dst3 if src3 is None else src3
+
+            def plain(f0, f1, y0, y1):
+                K.resample_frames(src4, src3, dst, dst3, bv, wv, bh, wh, order, mtr, rnd, shift, hi, f0, f1, y0, y1)
+
+            return plain, oh, r.work
+        epi = (e.sel, e.matf, e.mati, e.bias, e.kind, e.hi, g.flip_h, g.flip_v, e.chw)
+        if r.mode == "copy":
+            return (lambda f0, f1, y0, y1: K.epilogue(src, kdst, *epi, f0, f1, y0, y1)), oh, epi_work
+        tmp = np.empty((src.shape[0], oh, ow, cin), src.dtype)
+        if r.mode == "nearest":
+            xi, yi = r.args
+
+            def fused_nearest(f0, f1, y0, y1):
+                K.pipeline_nearest(src, tmp, xi, yi, kdst, *epi, f0, f1, y0, y1)
+
+            return fused_nearest, oh, r.work + epi_work
+        src4, src3, bv, wv, bh, wh, order, mtr, rnd, shift, hi = r.args
+        tmp3 = tmp.reshape(tmp.shape[0], oh, ow * cin)
+        src3 = tmp3 if src3 is None else src3
+
+        def fused(f0, f1, y0, y1):
+            K.pipeline_frames(src4, src3, tmp, tmp3, bv, wv, bh, wh, order, mtr, rnd, shift, hi, kdst, *epi, f0, f1, y0, y1)
+
+        return fused, oh, r.work + epi_work
+
+
+def normalize(images, mean, std, *, dtype="float32", layout="chw", scale=None, out=None):
+    """``(pixel / scale - mean) / std`` per channel, in one pass.
+
+    ``images``: a list of (H, W[, C]) images or one (N, H, W, C) array
+    (numpy or CPU torch tensors).  Returns float32 (or float16) arrays in
+    ``layout`` "chw" (default) or "hwc": a list for list input, an (N, ...)
+    array for array input, or ``out`` when given (a preallocated C-contiguous
+    batch, e.g. ``torch.empty(...).numpy()``).  Outputs are C-contiguous, so
+    ``torch.from_numpy`` shares their memory.
+    """
+    pipe = Pipeline([Normalize(mean, std, dtype=dtype, layout=layout, scale=scale)])
+    return pipe(images, out=out)
+
+
+__all__ = [
+    "Pipeline", "Step", "Crop", "CenterCrop", "RandomCrop", "Resize", "RandomResizedCrop", "HorizontalFlip",
+    "VerticalFlip", "ConvertChannels", "Normalize", "normalize", "IMAGENET_MEAN", "IMAGENET_STD", "RESIZE_MODES",
+]
