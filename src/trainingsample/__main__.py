@@ -1,4 +1,7 @@
-"""Command line: ``python -m trainingsample {demo,warmup}``.
+"""Command line: ``trainingsample {preprocess,demo,warmup}`` (or ``python -m trainingsample``).
+
+``preprocess`` (see preprocess.py) resizes a folder of images into another,
+with a manifest; with no folders it runs on a generated sample set.
 
 ``demo`` is the main job: it generates a batch of images and a video, runs
 the seed workflow (crops, resize, luminance, video resize) and prints each
@@ -83,7 +86,16 @@ def main(argv=None):
     d.add_argument("--repeat", type=int, default=5)
     w = sub.add_parser("warmup", help="compile every kernel into numba's on-disk cache")
     w.add_argument("--dtypes", nargs="+", default=["uint8", "uint16", "float32"])
+    from . import preprocess
+
+    preprocess.build_parser(sub)
     args = parser.parse_args(argv)
+    if args.cmd == "preprocess":
+        try:
+            return preprocess.run(args)
+        except preprocess.UsageError as exc:
+            print(f"trainingsample preprocess: error: {exc}", file=sys.stderr)
+            return 2
     if args.cmd == "warmup":
         from .warmup import warmup
 

@@ -469,19 +469,18 @@ def _epi_select_int(s, d, sel, flip_h):
 
 
 @kernel
-def epilogue(src, dst, sel, matf, mati, bias, kind, hi, flip_h, flip_v, chw, f0, f1, y0, y1):
-    """Rows y0:y1 of src (frames, rows, cols, cin) -> dst.
+def epilogue(src, dst, sel, matf, mati, bias, kind, hi, flip_h, flip_v, chw, row0, rows, f0, f1, y0, y1):
+    """Rows y0:y1 of src (frames, rows, cols, cin) -> dst rows row0 + y.
 
     Output channel c is ``src[..., sel[c]]`` scaled when ``sel[c] >= 0``, else a
     mix of all input channels: float kinds use ``matf[c, k]`` and ``bias[c]``,
     the integer kind uses ``mati[c, k]`` (16-bit fixed point, weights of one
     row summing to 65536) plus the integer ``bias[c]`` (a constant alpha).
-    Row y lands on row H-1-y when ``flip_v``, column x on W-1-x when
-    ``flip_h``.  ``chw``: dst is (frames, cout, rows, cols), else (frames,
+    With ``flip_v`` row y lands on ``rows - 1 - (row0 + y)`` (``rows``: the
+    output's height); with ``flip_h`` column x on W-1-x.  ``chw``: dst is (frames, cout, rows, cols), else (frames,
     rows, cols, cout).  Every element is computed the same way whatever band
     holds it.
     """
-    h = src.shape[1]
     w = src.shape[2]
     cin = src.shape[3]
     cout = sel.shape[0]
@@ -493,7 +492,7 @@ def epilogue(src, dst, sel, matf, mati, bias, kind, hi, flip_h, flip_v, chw, f0,
     bbits = buf.view(np.uint32)
     for f in range(f0, f1):
         for y in range(y0, y1):
-            oy = h - 1 - y if flip_v else y
+            oy = rows - 1 - (row0 + y) if flip_v else row0 + y
             s = src[f, y]
             if kind == EPI_INT:
                 d = dst[f, oy]
@@ -521,6 +520,17 @@ def epilogue(src, dst, sel, matf, mati, bias, kind, hi, flip_h, flip_v, chw, f0,
             for c in range(cout):
                 k0 = sel[c]
                 b = bias[c]
+                if kind == EPI_F32 and chw and k0 >= 0:
+                    # the common case (normalise to float32 CHW): straight into the plane
+                    m = matf[c, k0]
+                    d = dst[f, c, oy]
+                    if flip_h:
+                        for x in range(w):
+                            d[w - 1 - x] = np.float32(s[x, k0]) * m + b
+                    else:
+                        for x in range(w):
+                            d[x] = np.float32(s[x, k0]) * m + b
+                    continue
                 if k0 >= 0:
                     m = matf[c, k0]
                     if flip_h:
@@ -553,27 +563,42 @@ def epilogue(src, dst, sel, matf, mati, bias, kind, hi, flip_h, flip_v, chw, f0,
                             d[x, c] = _half_bits(bbits[x])
 
 
-# Output rows per resample -> epilogue step of a fused pipeline task (the
-# resampled rows are still in cache when the epilogue reads them).
-_FUSED_ROWS = 64
+# Output rows per resample -> epilogue step of a fused pipeline task: the
+# resampled band lives in a small per-task buffer, still in cache when the
+# epilogue reads it.
+_FUSED_ROWS = 128
 
 
 @kernel
-def pipeline_frames(src4, src3, tmp4, tmp3, bv, wv, bh, wh, order, max_tmp_rows, rnd, shift, hi,
+def pipeline_frames(src4, src3, bv, wv, bh, wh, order, max_tmp_rows, rnd, shift, hi,
                     dst, sel, matf, mati, bias, kind, ohi, flip_h, flip_v, chw, f0, f1, y0, y1):
-    """One fused pipeline task: resample rows y0:y1 of frames f0:f1 into
-    ``tmp4`` (the image's resampled pixels, input dtype), then run the
-    epilogue on them, a few rows at a time, without returning to Python."""
-    for a in range(y0, y1, _FUSED_ROWS):
-        b = min(a + _FUSED_ROWS, y1)
-        resample_frames(src4, src3, tmp4, tmp3, bv, wv, bh, wh, order, max_tmp_rows, rnd, shift, hi, f0, f1, a, b)
-        epilogue(tmp4, dst, sel, matf, mati, bias, kind, ohi, flip_h, flip_v, chw, f0, f1, a, b)
+    """One fused pipeline task: resample output rows y0:y1 of frames f0:f1 a
+    band at a time into a small buffer (input dtype), then run the epilogue
+    on the band, without returning to Python."""
+    out_w = bh.shape[0] if order == ORDER_H or order == ORDER_VH or order == ORDER_HV else src4.shape[2]
+    c = src4.shape[3]
+    rows = bv.shape[0] if order != ORDER_H else src4.shape[1]
+    tmp = np.empty((1, _FUSED_ROWS, out_w, c), src4.dtype)
+    tmp3 = tmp.reshape(1, _FUSED_ROWS, out_w * c)
+    for f in range(f0, f1):
+        for a in range(y0, y1, _FUSED_ROWS):
+            b = min(a + _FUSED_ROWS, y1)
+            if order == ORDER_H:  # rows map one to one: slice the source
+                resample_frames(src4[f : f + 1, a:b], src3[f : f + 1, a:b], tmp, tmp3, bv, wv, bh, wh, order,
+                                max_tmp_rows, rnd, shift, hi, 0, 1, 0, b - a)
+            else:  # the band's rows of the vertical table
+                resample_frames(src4[f : f + 1], src3[f : f + 1], tmp, tmp3, bv[a:b], wv[a:b], bh, wh, order,
+                                max_tmp_rows, rnd, shift, hi, 0, 1, 0, b - a)
+            epilogue(tmp, dst[f : f + 1], sel, matf, mati, bias, kind, ohi, flip_h, flip_v, chw, a, rows, 0, 1, 0, b - a)
 
 
 @kernel
-def pipeline_nearest(src4, tmp4, xi, yi, dst, sel, matf, mati, bias, kind, ohi, flip_h, flip_v, chw, f0, f1, y0, y1):
+def pipeline_nearest(src4, xi, yi, dst, sel, matf, mati, bias, kind, ohi, flip_h, flip_v, chw, f0, f1, y0, y1):
     """pipeline_frames for nearest-neighbour resampling."""
-    for a in range(y0, y1, _FUSED_ROWS):
-        b = min(a + _FUSED_ROWS, y1)
-        nearest_frames(src4, tmp4, xi, yi, f0, f1, a, b)
-        epilogue(tmp4, dst, sel, matf, mati, bias, kind, ohi, flip_h, flip_v, chw, f0, f1, a, b)
+    tmp = np.empty((1, _FUSED_ROWS, xi.shape[0], src4.shape[3]), src4.dtype)
+    rows = yi.shape[0]
+    for f in range(f0, f1):
+        for a in range(y0, y1, _FUSED_ROWS):
+            b = min(a + _FUSED_ROWS, y1)
+            nearest_frames(src4[f : f + 1], tmp, xi, yi[a:b], 0, 1, 0, b - a)
+            epilogue(tmp, dst[f : f + 1], sel, matf, mati, bias, kind, ohi, flip_h, flip_v, chw, a, rows, 0, 1, 0, b - a)

@@ -201,6 +201,58 @@ def workloads(quick):
     c["numpy (strided subsample, not antialiased)"] = lambda: [numpy_luminance(x[::4, ::4][16:240, 16:240]) for x in mid]
     W[f"pipeline resize 256 -> crop 224 -> luminance, {n_batch} x 1024x1024"] = c
 
+    # training-data transforms on camera-sized images: fused Pipeline vs the
+    # same trainingsample ops one by one vs Pillow / OpenCV with numpy
+    cams = [rng.integers(0, 256, (480, 640, 3), dtype=np.uint8) for _ in range(32)]
+    mean, std = np.array(ts.IMAGENET_MEAN, np.float32), np.array(ts.IMAGENET_STD, np.float32)
+
+    def np_normalize(batch_hwc):
+        x = np.stack(batch_hwc).astype(np.float32) / 255.0
+        return np.ascontiguousarray(((x - mean) / std).transpose(0, 3, 1, 2))
+
+    eval_pipe = ts.Pipeline([ts.Resize(256, "shorter"), ts.CenterCrop(224), ts.Normalize(ts.IMAGENET_MEAN, ts.IMAGENET_STD)])
+
+    def eval_steps():
+        r = ts.batch_resize_images(cams, (341, 256))
+        return ts.normalize(ts.batch_center_crop_images(r, (224, 224), copy=False), ts.IMAGENET_MEAN, ts.IMAGENET_STD)
+
+    c = {"trainingsample": lambda: eval_pipe(cams), "trainingsample ops one by one": eval_steps}
+    if PIL_Image:
+        c["Pillow + numpy"] = lambda: np_normalize([pil_resize(x, (341, 256), "bilinear")[16:240, 58:282] for x in cams])
+    if cv2:
+        c["OpenCV INTER_AREA + numpy"] = lambda: np_normalize([cv2.resize(x, (341, 256), interpolation=cv2.INTER_AREA)[16:240, 58:282] for x in cams])
+    W["eval transform: shorter 256, center 224, normalize CHW, 32 x 480x640"] = c
+
+    train_pipe = ts.Pipeline([ts.RandomResizedCrop(224), ts.HorizontalFlip(), ts.Normalize(ts.IMAGENET_MEAN, ts.IMAGENET_STD)])
+    _, tparams = train_pipe(cams, seed=0, return_params=True)
+    tboxes = [p["steps"][0]["box"] for p in tparams]
+    tflips = [p["flip"][0] for p in tparams]
+
+    def train_steps():
+        # the same draws as the pipeline (same generator, same order), then the ops
+        g = np.random.default_rng(0)
+        boxes, flips = [], []
+        for x in cams:
+            boxes.append(rrc_box(x.shape[1], x.shape[0], (0.08, 1.0), (3 / 4, 4 / 3), g))
+            flips.append(g.random() < 0.5)
+        crops = ts.batch_crop_images(cams, boxes, copy=False)
+        r = ts.batch_resize_images(crops, (224, 224))
+        return ts.normalize([x[:, ::-1] if f else x for x, f in zip(r, flips)], ts.IMAGENET_MEAN, ts.IMAGENET_STD)
+
+    from .pipeline import _rrc_box as rrc_box
+
+    assert all(np.array_equal(a, b) for a, b in zip(train_steps(), train_pipe(cams, seed=0)))
+
+    def flip(x, f):
+        return x[:, ::-1] if f else x
+
+    c = {"trainingsample": lambda: train_pipe(cams, seed=0), "trainingsample ops one by one": train_steps}
+    if PIL_Image:
+        c["Pillow + numpy"] = lambda: np_normalize([flip(pil_resize(np.ascontiguousarray(x[b[1]:b[1] + b[3], b[0]:b[0] + b[2]]), (224, 224), "bilinear"), f) for x, b, f in zip(cams, tboxes, tflips)])
+    if cv2:
+        c["OpenCV INTER_AREA + numpy"] = lambda: np_normalize([flip(cv2.resize(x[b[1]:b[1] + b[3], b[0]:b[0] + b[2]], (224, 224), interpolation=cv2.INTER_AREA), f) for x, b, f in zip(cams, tboxes, tflips)])
+    W["train transform: RandomResizedCrop 224, flip, normalize CHW, 32 x 480x640"] = c
+
     for n in (1, 2, 4, 8, 16):
         sub = mid[:n]
         c = {"trainingsample": lambda sub=sub: ts.batch_resize_images(sub, (224, 224))}
@@ -282,6 +334,7 @@ def main(argv=None):
     p.add_argument("--quick", action="store_true", help="3 rounds per workload (under 2 minutes on 2 cores)")
     p.add_argument("--rounds", type=int, default=None)
     p.add_argument("--out", default="bench-out")
+    p.add_argument("--only", default=None, help="run only workloads whose name contains this text (no thread scaling)")
     args = p.parse_args(argv)
     rounds = args.rounds or (3 if args.quick else 7)
     os.makedirs(args.out, exist_ok=True)
@@ -299,6 +352,8 @@ def main(argv=None):
     ]
     t_start = time.perf_counter()
     W, data = workloads(args.quick)
+    if args.only:
+        W = {k: v for k, v in W.items() if args.only in k}
     results = {}
     for name, contenders in W.items():
         r = measure(contenders, rounds)
@@ -309,6 +364,12 @@ def main(argv=None):
             lines.append(f"| {k} | {t * 1e3:.2f} | {t / ours:.2f}x | {peak / 2**20:.1f} |")
         lines.append("")
         print(f"{name}: " + ", ".join(f"{k} {t * 1e3:.2f} ms ({t / ours:.2f}x)" for k, (t, _) in r.items()), flush=True)
+    if args.only:
+        md = os.path.join(args.out, "bench-results.md")
+        with open(md, "w") as f:
+            f.write("\n".join(lines))
+        print(f"wrote {md}")
+        return 0
     rows, two = thread_scaling(data, rounds)
     lines += ["## thread scaling (set_num_threads)", "", "| threads | resize 5120->512 ms | speedup | luminance 5120x5120 ms | speedup |", "|---:|---:|---:|---:|---:|"]
     for n, tr, tl in rows:

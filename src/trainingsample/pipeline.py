@@ -151,7 +151,10 @@ class Resize(Step):
             self.size = _size(size, "size")
         self.interpolation, self.antialias = _interp(interpolation, antialias)
         self.crop = V.choice(crop, FILL_CROPS, "crop")
-        self.random = self.mode == "fill" and self.crop == "random"
+
+    @property
+    def random(self):
+        return self.mode == "fill" and self.crop == "random"
 
 
 class RandomResizedCrop(Step):
@@ -689,21 +692,20 @@ class Pipeline:
             return plain, oh, r.work
         epi = (e.sel, e.matf, e.mati, e.bias, e.kind, e.hi, g.flip_h, g.flip_v, e.chw)
         if r.mode == "copy":
-            return (lambda f0, f1, y0, y1: K.epilogue(src, kdst, *epi, f0, f1, y0, y1)), oh, epi_work
-        tmp = np.empty((src.shape[0], oh, ow, cin), src.dtype)
+            return (lambda f0, f1, y0, y1: K.epilogue(src, kdst, *epi, 0, oh, f0, f1, y0, y1)), oh, epi_work
         if r.mode == "nearest":
             xi, yi = r.args
 
             def fused_nearest(f0, f1, y0, y1):
-                K.pipeline_nearest(src, tmp, xi, yi, kdst, *epi, f0, f1, y0, y1)
+                K.pipeline_nearest(src, xi, yi, kdst, *epi, f0, f1, y0, y1)
 
             return fused_nearest, oh, r.work + epi_work
         src4, src3, bv, wv, bh, wh, order, mtr, rnd, shift, hi = r.args
-        tmp3 = tmp.reshape(tmp.shape[0], oh, ow * cin)
-        src3 = tmp3 if src3 is None else src3
+        if src3 is None:  # horizontal-first orders do not read it; any (frames, rows, n) view of the input
+            src3 = src4[:, :, :, 0]
 
         def fused(f0, f1, y0, y1):
-            K.pipeline_frames(src4, src3, tmp, tmp3, bv, wv, bh, wh, order, mtr, rnd, shift, hi, kdst, *epi, f0, f1, y0, y1)
+            K.pipeline_frames(src4, src3, bv, wv, bh, wh, order, mtr, rnd, shift, hi, kdst, *epi, f0, f1, y0, y1)
 
         return fused, oh, r.work + epi_work
 

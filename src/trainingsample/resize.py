@@ -28,16 +28,17 @@ _ARITHMETIC = {
 }
 
 
-def _mean_taps(bounds):
-    return float(bounds[:, 1].mean())
+def _taps(bounds):
+    """(mean taps per output, distinct inputs read) of a monotone table.
 
-
-def _rows_touched(bounds):
-    """Number of distinct input rows the vertical taps read."""
-    starts = bounds[:, 0].astype(np.int64)
-    ends = starts + bounds[:, 1]
-    prev_end = np.concatenate([[0], np.maximum.accumulate(ends)[:-1]])
-    return int(np.maximum(ends - np.maximum(starts, prev_end), 0).sum())
+    The second is the span from the first tap to the last, capped by the tap
+    total (it overcounts only when windows leave gaps, antialias=False
+    downscales) -- cheap enough to evaluate per image.
+    """
+    n = bounds.shape[0]
+    total = int(bounds[:, 1].sum())
+    span = int(bounds[n - 1, 0]) + int(bounds[n - 1, 1]) - int(bounds[0, 0])
+    return total / n, min(total, span)
 
 
 def choose_order(h, w, c, oh, ow, bv, bh, pillow_order=False, need=None):
@@ -49,12 +50,12 @@ def choose_order(h, w, c, oh, ow, bv, bh, pillow_order=False, need=None):
     """
     need_v, need_h = need if need is not None else (oh != h, ow != w)
     if need_v and not need_h:
-        return K.ORDER_V, w * c * _mean_taps(bv)
+        return K.ORDER_V, w * c * _taps(bv)[0]
     if need_h and not need_v:
-        return K.ORDER_H, ow * c * _mean_taps(bh) * H_TAP_COST
-    kv, kh = _mean_taps(bv), _mean_taps(bh)
+        return K.ORDER_H, ow * c * _taps(bh)[0] * H_TAP_COST
+    (kv, rows_touched), (kh, _) = _taps(bv), _taps(bh)
     v_first = oh * w * c * kv + oh * ow * c * kh * H_TAP_COST
-    h_first = _rows_touched(bv) * ow * c * kh * H_TAP_COST + oh * ow * c * kv
+    h_first = rows_touched * ow * c * kh * H_TAP_COST + oh * ow * c * kv
     if v_first <= h_first and not pillow_order:
         return K.ORDER_VH, v_first / oh
     return K.ORDER_HV, h_first / oh

@@ -40,6 +40,15 @@ def warmup(dtypes=("uint8", "uint16", "float32"), verbose=False):
             if c == 1:
                 ts.batch_gray_to_rgb(lst)
         ts.batch_resize_videos([np.ones((3, 9, 11, 3), dt)], (5, 4))
+        # pipelines: fused resample + epilogue, epilogue alone, for list and array inputs
+        for c in (1, 3, 4):
+            imgs = np.ones((2, 9, 11, c), dt)
+            for interp in ("nearest", "bilinear", "bicubic"):
+                ts.Pipeline([ts.Resize((6, 5), "fill", interpolation=interp), ts.HorizontalFlip(1.0)])(list(imgs))
+                ts.Pipeline([ts.RandomResizedCrop(5, interpolation=interp), ts.ConvertChannels("rgb")])(list(imgs), seed=0)
+                ts.Pipeline([ts.Resize((13, 6), interpolation=interp), ts.Normalize(0.5, 0.5)])(imgs)
+            ts.Pipeline([ts.CenterCrop(4), ts.VerticalFlip(1.0), ts.Normalize(0.5, 0.5, dtype="float16", layout="hwc")])(list(imgs))
+            ts.Pipeline([ts.CenterCrop(4), ts.ConvertChannels("gray")])(imgs)
         if verbose:
             print(f"warmed {name} in {time.perf_counter() - t0:.1f} s", flush=True)
     return time.perf_counter() - t0

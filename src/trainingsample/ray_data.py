@@ -1,0 +1,105 @@
+"""Ray Data: run a Pipeline with ``Dataset.map_batches`` (local or multi-node).
+
+>>> import ray, trainingsample as ts
+>>> from trainingsample.ray_data import map_batches
+>>> ds = ray.data.read_images("s3://bucket/train/", mode="RGB")            # doctest: +SKIP
+>>> pipe = ts.Pipeline([ts.RandomResizedCrop(224), ts.HorizontalFlip(),
+...                     ts.Normalize(ts.IMAGENET_MEAN, ts.IMAGENET_STD)])
+>>> ds = map_batches(ds, pipe, seed=0, seed_column="path")                # doctest: +SKIP
+
+Each Ray task reserves ``threads_per_task`` CPUs and runs the pipeline on
+that many threads, so Ray's scheduling and trainingsample's pool never
+oversubscribe a node.  Ray is not a dependency: ``pip install "ray[data]"``.
+"""
+import hashlib
+import json
+
+import numpy as np
+
+
+def _key_seed(seed, key):
+    digest = hashlib.blake2b(f"{seed}\0{key}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "little") >> 1
+
+
+def _column(values):
+    """A numpy column from a list or array of per-row arrays (object dtype when shapes differ)."""
+    if isinstance(values, np.ndarray):
+        return values
+    if values and all(v.shape == values[0].shape for v in values):
+        return np.stack(values)
+    col = np.empty(len(values), dtype=object)
+    for i, v in enumerate(values):
+        col[i] = v
+    return col
+
+
+def pipeline_fn(pipeline, column="image", out_column=None, seed=None, seed_column=None, threads=1):
+    """The function ``map_batches`` calls on a ``batch_format="numpy"`` batch.
+
+    ``batch[column]``: an (N, H, W, C) array or an object array of images.
+    With ``seed_column``, each row's seed is derived from ``seed`` and that
+    column's value, so results do not depend on how Ray splits the data into
+    blocks and batches; with only ``seed``, each batch draws from
+    ``default_rng(seed)`` (the same for every batch -- use a seed column).
+    """
+    from .pipeline import Pipeline
+
+    if not isinstance(pipeline, Pipeline):
+        raise TypeError(f"pipeline must be a trainingsample Pipeline, got {type(pipeline).__name__}")
+
+    def fn(batch):
+        import trainingsample as ts
+
+        if column not in batch:
+            raise ValueError(f"the batch has no column {column!r}; columns are {sorted(batch)}")
+        ts.set_num_threads(threads)
+        imgs = batch[column]
+        images = list(imgs) if imgs.dtype == object else imgs
+        if seed_column is not None:
+            rng = [_key_seed(seed, k) for k in batch[seed_column]]
+        else:
+            rng = seed
+        out = pipeline(images, seed=rng)
+        result = dict(batch)
+        result[out_column or column] = _column(out)
+        return result
+
+    return fn
+
+
+def map_batches(ds, pipeline, column="image", *, out_column=None, seed=None, seed_column=None, threads_per_task=1, **kwargs):
+    """``ds.map_batches`` with the pipeline; extra keyword arguments go to Ray
+    (``batch_size``, ``concurrency``, ...)."""
+    if isinstance(threads_per_task, bool) or not isinstance(threads_per_task, int) or threads_per_task < 1:
+        raise ValueError(f"threads_per_task must be a positive int, got {threads_per_task!r}")
+    fn = pipeline_fn(pipeline, column, out_column, seed, seed_column, threads_per_task)
+    return ds.map_batches(fn, batch_format="numpy", num_cpus=threads_per_task, **kwargs)
+
+
+def preprocess_with_ray(sources, src, dst, opts, batch_size):
+    """``trainingsample preprocess --engine ray``: chunks of files become Ray
+    tasks (decode, pipeline, write); yields the manifest records of each
+    finished chunk.  On a cluster, SRC and DST must be on a file system every
+    node sees."""
+    import ray
+
+    from .preprocess import process_chunk
+
+    if not sources:
+        return
+    if not ray.is_initialized():
+        ray.init(ignore_reinit_error=True, include_dashboard=False, log_to_driver=False)
+    blocks = max(1, -(-len(sources) // batch_size))
+    ds = ray.data.from_items([{"source": r} for r in sources], override_num_blocks=blocks)
+
+    def chunk(batch):
+        import trainingsample as ts
+
+        ts.set_num_threads(1)
+        recs = process_chunk([str(s) for s in batch["source"]], src, dst, opts)
+        return {"record": np.array([json.dumps(r) for r in recs], dtype=object)}
+
+    out = ds.map_batches(chunk, batch_size=batch_size, batch_format="numpy", num_cpus=1)
+    for b in out.iter_batches(batch_size=None, batch_format="numpy"):
+        yield [json.loads(s) for s in b["record"]]

@@ -1,0 +1,184 @@
+"""The preprocess CLI: outputs, manifest, errors counted, resume, safety."""
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import trainingsample as ts
+from trainingsample import preprocess as P
+from conftest import noise
+
+
+def make_src(folder, rng):
+    folder.mkdir()
+    (folder / "sub").mkdir()
+    imgs = {
+        "a.png": noise(rng, (60, 80, 3)),
+        "sub/b.png": noise(rng, (90, 50, 3)),
+        "sub/gray.png": noise(rng, (40, 40)),
+        "rgba.png": noise(rng, (30, 70, 4)),
+    }
+    for rel, arr in imgs.items():
+        Image.fromarray(arr).save(folder / rel)
+    Image.fromarray(noise(rng, (50, 60, 3))).save(folder / "photo.jpg", quality=95)
+    (folder / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
+    (folder / "notes.txt").write_text("not an image")
+    return imgs
+
+
+def manifest(dst):
+    return {r["source"]: r for r in map(json.loads, (dst / "manifest.jsonl").read_text().splitlines())}
+
+
+def cli(*argv, cwd=None):
+    return P.main([str(a) for a in argv] + ["--quiet"])
+
+
+def test_outputs_manifest_and_counted_errors(tmp_path, rng):
+    imgs = make_src(tmp_path / "src", rng)
+    dst = tmp_path / "out"
+    assert cli(tmp_path / "src", dst, "--size", "32x24", "--format", "png", "--filter", "bicubic") == 1  # broken.jpg
+    m = manifest(dst)
+    assert set(m) == {"a.png", "sub/b.png", "sub/gray.png", "rgba.png", "photo.jpg", "broken.jpg"}
+    assert "decode" in m["broken.jpg"]["error"] and "output" not in m["broken.jpg"]
+    pipe = ts.Pipeline([ts.Resize((32, 24), "fill", interpolation="bicubic"), ts.ConvertChannels("rgb")])
+    for rel, arr in imgs.items():
+        rec = m[rel]
+        out = np.asarray(Image.open(dst / rec["output"]))
+        assert out.shape == (24, 32, 3) and rec["size"] == [32, 24]
+        assert rec["source_size"] == [arr.shape[1], arr.shape[0]]
+        ref, p = pipe.image(arr, return_params=True)
+        np.testing.assert_array_equal(out, ref)  # PNG is lossless: exactly the pipeline's output
+        assert rec["crop_box"] == [round(v, 2) for v in p["source_box"]]
+        assert rec["luminance"] == pytest.approx(ts.calculate_luminance(ref), abs=1e-4)
+    # fill keeps the full height of a wide image, centred
+    assert m["rgba.png"]["crop_box"][1] == 0.0 and m["rgba.png"]["crop_box"][3] == 30.0
+    assert not (dst / "notes.npy").exists() and not list(dst.rglob("*.tmp*"))
+
+
+def test_resume_skips_done_files_and_retries_failures(tmp_path, rng):
+    make_src(tmp_path / "src", rng)
+    dst = tmp_path / "out"
+    cli(tmp_path / "src", dst, "--size", "16")
+    before = (dst / "a.jpg").stat().st_mtime_ns
+    (dst / "sub" / "b.jpg").unlink()
+    with open(dst / "manifest.jsonl", "a") as fh:
+        fh.write('{"source": "torn')  # an interrupted write
+    out = io.StringIO()
+    args = P.build_parser().parse_args([str(tmp_path / "src"), str(dst), "--size", "16", "--quiet"])
+    assert P.run(args, out=out) == 1
+    assert "1 written, 4 skipped (already done), 1 failed" in out.getvalue()
+    assert (dst / "sub" / "b.jpg").exists() and (dst / "a.jpg").stat().st_mtime_ns == before
+
+
+def test_random_crops_are_reproducible_per_file(tmp_path, rng):
+    make_src(tmp_path / "src", rng)
+    for d in ("o1", "o2"):
+        cli(tmp_path / "src", tmp_path / d, "--size", "20", "--crop", "random", "--flip", "0.5", "--format", "npy", "--seed", "3")
+    m1, m2 = manifest(tmp_path / "o1"), manifest(tmp_path / "o2")
+    assert m1 == m2
+    for rec in m1.values():
+        if "output" in rec:
+            np.testing.assert_array_equal(np.load(tmp_path / "o1" / rec["output"]), np.load(tmp_path / "o2" / rec["output"]))
+    cli(tmp_path / "src", tmp_path / "o3", "--size", "20", "--crop", "random", "--flip", "0.5", "--format", "npy", "--seed", "4")
+    assert manifest(tmp_path / "o3") != m1
+
+
+def test_channels_and_limit(tmp_path, rng):
+    make_src(tmp_path / "src", rng)
+    (tmp_path / "src" / "broken.jpg").unlink()
+    assert cli(tmp_path / "src", tmp_path / "g", "--size", "10", "--channels", "gray", "--format", "png", "--limit", "2") == 0
+    m = manifest(tmp_path / "g")
+    assert len(m) == 2
+    for rec in m.values():
+        assert np.asarray(Image.open(tmp_path / "g" / rec["output"])).shape == (10, 10)
+    assert cli(tmp_path / "src", tmp_path / "k", "--size", "10", "--channels", "keep", "--format", "png", "--mode", "shorter") == 0
+    m = manifest(tmp_path / "k")
+    assert np.asarray(Image.open(tmp_path / "k" / m["rgba.png"]["output"])).shape == (10, 23, 4)
+    assert m["sub/b.png"]["size"] == [10, 18]
+
+
+def test_output_name_collisions_fail_not_overwrite(tmp_path, rng):
+    src = tmp_path / "src"
+    src.mkdir()
+    Image.fromarray(noise(rng, (8, 8, 3))).save(src / "x.png")
+    Image.fromarray(noise(rng, (8, 8, 3))).save(src / "x.jpg")
+    assert cli(src, tmp_path / "out", "--size", "4") == 1
+    m = manifest(tmp_path / "out")
+    assert "output" in m["x.jpg"] and "also the output of x.jpg" in m["x.png"]["error"]
+
+
+@pytest.mark.parametrize(
+    "where,argv,message",
+    [
+        ("same", ["{src}", "{src}"], "must be outside SRC"),
+        ("inside", ["{src}", "{src}/out"], "must be outside SRC"),
+        ("contains", ["{src}", "{tmp}"], "must be outside SRC"),
+        ("missing", ["{tmp}/nope", "{tmp}/out"], "is not a folder"),
+        ("one", ["{src}"], "give both SRC and DST, or neither"),
+        ("jpeg-alpha", ["{src}", "{tmp}/o", "--channels", "rgba"], "--format jpeg cannot store --channels rgba"),
+        ("quality", ["{src}", "{tmp}/o", "--quality", "0"], r"--quality must be in \[1, 100\], got 0"),
+        ("flip", ["{src}", "{tmp}/o", "--flip", "2"], r"--flip must be a probability in \[0, 1\], got 2.0"),
+        ("batch", ["{src}", "{tmp}/o", "--batch", "0"], "--batch must be >= 1, got 0"),
+        ("seed", ["{src}", "{tmp}/o", "--seed", "-1"], "--seed must be >= 0"),
+    ],
+)
+def test_usage_errors_touch_nothing(tmp_path, rng, capsys, where, argv, message):
+    make_src(tmp_path / "src", rng)
+    before = sorted(p.name for p in (tmp_path / "src").rglob("*"))
+    argv = [a.format(src=tmp_path / "src", tmp=tmp_path) for a in argv]
+    assert P.main(argv + ["--quiet"]) == 2
+    import re
+
+    assert re.search(message, capsys.readouterr().err)
+    assert sorted(p.name for p in (tmp_path / "src").rglob("*")) == before
+    assert not (tmp_path / "src" / "manifest.jsonl").exists()
+
+
+def test_bad_size_is_an_argparse_error(tmp_path):
+    with pytest.raises(SystemExit) as e:
+        P.main([str(tmp_path), str(tmp_path / "o"), "--size", "12xq"])
+    assert e.value.code == 2
+    with pytest.raises(Exception, match="--size must be N or WIDTHxHEIGHT with positive integers"):
+        P.parse_size("0x4")
+
+
+def test_sample_set_main_job(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    out, err = io.StringIO(), io.StringIO()
+    args = P.build_parser().parse_args(["--samples", "8", "--size", "48"])
+    assert P.run(args, out=out, err=err) == 0
+    m = manifest(tmp_path / P.SAMPLE_DIR / "out")
+    assert len(m) == 8 and all("output" in r for r in m.values())
+    assert "8/8" in err.getvalue()  # progress lines (not a terminal: one per 10%)
+    assert "8 written, 0 skipped" in out.getvalue()
+    srcs = sorted(p.suffix for p in (tmp_path / P.SAMPLE_DIR / "src").rglob("*.*"))
+    assert {".jpg", ".png", ".gif"} <= set(srcs)
+
+
+def test_progress_bar_on_a_terminal():
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    s = Tty()
+    pr = P.Progress(4, False, s)
+    pr.update(2, 0)
+    pr.update(2, 1)
+    text = s.getvalue()
+    assert text.startswith("\r[###############...............] 2/4") and "4/4" in text and "failed 1" in text
+    assert text.endswith("\n")
+
+
+def test_console_entry_point(tmp_path, rng):
+    make_src(tmp_path / "src", rng)
+    r = subprocess.run([sys.executable, "-m", "trainingsample", "preprocess", str(tmp_path / "src"), str(tmp_path / "o"),
+                        "--size", "12", "--format", "webp", "--quality", "80"], capture_output=True, text=True)
+    assert r.returncode == 1, r.stderr  # broken.jpg
+    assert "5 written, 0 skipped (already done), 1 failed" in r.stdout
+    assert Image.open(tmp_path / "o" / "a.webp").size == (12, 12)
