@@ -92,19 +92,8 @@ def resample_setup(src4, oh, ow, dtype, name, antialias, virtual=None, mirror=(F
     if rh == h and rw == w:
         return Resample("copy", None, w * c)
     kind, rnd, shift, hi = _ARITHMETIC[np.dtype(dtype)]
-    no_weights = np.zeros((1, 1), kind)
-    if rh != h:
-        bv, wv = (mirrored if mirror[0] else coefficients)(h, rh, name, antialias, kind)
-        if py or oh != rh:
-            bv, wv = np.ascontiguousarray(bv[py : py + oh]), np.ascontiguousarray(wv[py : py + oh])
-    else:
-        bv, wv = _NO_BOUNDS, no_weights
-    if rw != w:
-        bh, wh = (mirrored if mirror[1] else coefficients)(w, rw, name, antialias, kind)
-        if px or ow != rw:
-            bh, wh = np.ascontiguousarray(bh[px : px + ow]), np.ascontiguousarray(wh[px : px + ow])
-    else:
-        bh, wh = _NO_BOUNDS, no_weights
+    bv, wv = _axis_table(h, rh, py, oh, name, antialias, kind, mirror[0])
+    bh, wh = _axis_table(w, rw, px, ow, name, antialias, kind, mirror[1])
     pillow_order = np.dtype(dtype) != np.float32 and name not in NONNEGATIVE
     order, work = choose_order(h, w, c, oh, ow, bv, bh, pillow_order, (rh != h, rw != w))
     src3 = _apply.flat_rows(src4)
@@ -114,6 +103,17 @@ def resample_setup(src4, oh, ow, dtype, name, antialias, virtual=None, mirror=(F
     tmp_row_bytes = (w if order == K.ORDER_VH else ow) * c * np.dtype(dtype).itemsize
     max_tmp_rows = max(1, TMP_BYTES // tmp_row_bytes)
     return Resample("conv", [src4, src3, bv, wv, bh, wh, order, max_tmp_rows, rnd, shift, hi], work)
+
+
+def _axis_table(n, resized, start, count, name, antialias, kind, mirror):
+    """Rows start:start+count of the (n -> resized) table of one axis; a
+    placeholder when the axis is not resized."""
+    if resized == n:
+        return _NO_BOUNDS, np.zeros((1, 1), kind)
+    b, w = (mirrored if mirror else coefficients)(n, resized, name, antialias, kind)
+    if start or count != resized:
+        b, w = np.ascontiguousarray(b[start : start + count]), np.ascontiguousarray(w[start : start + count])
+    return b, w
 
 
 def _resize_call(src4, dst4, name, antialias):
