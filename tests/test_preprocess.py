@@ -159,6 +159,9 @@ def test_sample_set_main_job(tmp_path, monkeypatch):
     assert "8 written, 0 skipped" in out.getvalue()
     srcs = sorted(p.suffix for p in (tmp_path / P.SAMPLE_DIR / "src").rglob("*.*"))
     assert {".jpg", ".png", ".gif"} <= set(srcs)
+    again = io.StringIO()
+    assert P.run(P.build_parser().parse_args(["--samples", "8", "--size", "48"]), out=again, err=io.StringIO()) == 0
+    assert "(already there)" in again.getvalue() and "0 written, 8 skipped" in again.getvalue()
 
 
 def test_progress_bar_on_a_terminal():

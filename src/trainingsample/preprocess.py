@@ -317,14 +317,15 @@ class Progress:
 
 
 def make_samples(folder, count, seed=0):
-    """A deterministic mixed set: JPEG and PNG photos-like images of many
-    sizes and aspect ratios, a gray PNG, an RGBA PNG, a palette GIF."""
+    """A deterministic mixed set: JPEG and PNG photo-like images of many
+    sizes and aspect ratios, a gray PNG, an RGBA PNG, a palette GIF.
+    Returns False when the folder already holds ``count`` images."""
     Image, _ = _pil()
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     existing = list_sources(folder)
     if len(existing) >= count:
-        return folder
+        return False
     rng = np.random.default_rng(seed)
     for i in range(count):
         w, h = int(rng.integers(256, 1025)), int(rng.integers(256, 1025))
@@ -350,7 +351,7 @@ def make_samples(folder, count, seed=0):
             Image.fromarray(arr).save(sub / f"img{i:04d}.png")
         else:
             Image.fromarray(arr).save(sub / f"img{i:04d}.jpg", quality=92)
-    return folder
+    return True
 
 
 # --------------------------------------------------------------------------
@@ -371,9 +372,10 @@ def run(args, out=sys.stdout, err=sys.stderr):
     if args.src is None:
         base = Path(SAMPLE_DIR)
         t = time.perf_counter()
-        make_samples(base / "src", args.samples)
+        made = make_samples(base / "src", args.samples)
         args.src, args.dst = str(base / "src"), str(base / "out")
-        print(f"sample set: {args.samples} generated images in {args.src} ({time.perf_counter() - t:.1f} s)", file=out)
+        how = f"generated in {time.perf_counter() - t:.1f} s" if made else "already there"
+        print(f"sample set: {args.samples} images in {args.src} ({how})", file=out)
     src, dst = check_paths(args.src, args.dst)
     if args.threads:
         ts.set_num_threads(args.threads)
