@@ -339,6 +339,9 @@ class TestOutputs:
         img = noise(rng, (20, 30))
         out = ts.Pipeline([ts.CenterCrop(10)])([img])[0]
         np.testing.assert_array_equal(out, img[5:15, 10:20])
+        one = ts.Pipeline([ts.Resize((7, 6), interpolation="bicubic")]).image(img)
+        np.testing.assert_array_equal(one, ts.resize_image(img, (7, 6), interpolation="bicubic"))
+        assert one.shape == (6, 7)
 
     def test_different_sizes_give_a_list(self, rng):
         imgs = noise(rng, (2, 20, 30, 3))

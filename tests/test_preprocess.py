@@ -35,7 +35,7 @@ def manifest(dst):
     return {r["source"]: r for r in map(json.loads, (dst / "manifest.jsonl").read_text().splitlines())}
 
 
-def cli(*argv, cwd=None):
+def cli(*argv):
     return P.main([str(a) for a in argv] + ["--quiet"])
 
 

@@ -553,7 +553,8 @@ class Pipeline:
             self._epi_cache[key] = e
         return e
 
-    def output_shape(self, e, w, h):
+    @staticmethod
+    def _shape(e, w, h):
         return (e.cout, h, w) if e.chw else (h, w, e.cout)
 
     def __call__(self, images, *, seed=None, return_params=False, out=None):
@@ -584,7 +585,7 @@ class Pipeline:
             ow, oh = g.size
             geos.append(g)
             epis.append(e)
-            shapes.append(self.output_shape(e, ow, oh))
+            shapes.append(self._shape(e, ow, oh))
             if return_params:
                 params.append({
                     "source_size": (w, h), "size": (ow, oh), "source_box": g.source_box(),
@@ -600,9 +601,11 @@ class Pipeline:
         """Run on one (H, W[, C]) image; returns one array (and its params)."""
         batch = V.single_batch(image)
         res = self([batch.arrays[0][0]], seed=seed, return_params=return_params)
-        if return_params:
-            return res[0][0], res[1][0]
-        return res[0]
+        outs, params = res if return_params else (res, None)
+        out = outs[0]
+        if batch.squeeze[0] and self._norm is None and out.shape[2] == 1:
+            out = out[:, :, 0]  # a 2-D image stays 2-D, as in the list form
+        return (out, params[0]) if return_params else out
 
     # ---- outputs
 
