@@ -10,6 +10,8 @@ import numpy as np
 
 SUPPORTED_DTYPES = (np.dtype(np.uint8), np.dtype(np.uint16), np.dtype(np.float32))
 _DTYPE_NAMES = ", ".join(d.name for d in SUPPORTED_DTYPES)
+# dtype -> the value meaning full intensity (opaque alpha, Normalize's default scale)
+FULL_SCALE = {np.dtype(np.uint8): 255.0, np.dtype(np.uint16): 65535.0, np.dtype(np.float32): 1.0}
 # Refuse outputs this large before allocating anything.
 MAX_SIDE = 1 << 20  # pixels per side
 MAX_OUTPUT_BYTES = 1 << 40  # per call

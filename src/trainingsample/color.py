@@ -55,13 +55,9 @@ def calculate_luminance(image, *, standard="bt601"):
     return float(_luminance(V.single_batch(image, channels=(1, 3, 4)), standard)[0][0])
 
 
-# alpha=None: opaque, the dtype's full intensity
-_OPAQUE = {np.dtype(np.uint8): 255, np.dtype(np.uint16): 65535, np.dtype(np.float32): 1.0}
-
-
 def _alpha_value(alpha, dtype):
     if alpha is None:
-        return dtype.type(_OPAQUE[dtype])
+        return dtype.type(V.FULL_SCALE[dtype])  # opaque
     if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.integer, np.floating)):
         raise TypeError(f"alpha must be a number, got {alpha!r}")
     if dtype.kind == "u":

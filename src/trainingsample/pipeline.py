@@ -13,17 +13,18 @@ not depend on the thread count.
 ...                  Normalize(IMAGENET_MEAN, IMAGENET_STD)])      # doctest: +SKIP
 >>> batch, params = pipe(images, seed=0, return_params=True)   # (N, 3, 224, 224) float32
 """
+import hashlib
 import math
 import numbers
 
 import numpy as np
 
-from . import _apply, _engine
+from . import _engine
 from . import _kernels as K
 from . import _validate as V
 from ._coeffs import ALIASES, INTERPOLATIONS
 from .crop import as_generator
-from .resize import resample_setup
+from .resize import resample_call, resample_setup
 
 RESIZE_MODES = ("exact", "shorter", "longer", "fill")
 FILL_CROPS = ("center", "random")
@@ -33,8 +34,6 @@ NORM_DTYPES = ("float32", "float16")
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
-# dtype -> the value that means "full intensity" (Normalize's default scale)
-_FULL = {np.dtype(np.uint8): 255.0, np.dtype(np.uint16): 65535.0, np.dtype(np.float32): 1.0}
 # Pillow's ITU-R 601-2 luma weights (16-bit fixed point) and their float forms
 _GRAY_INT = (19595, 38470, 7471)
 _GRAY_FLOAT = (0.299, 0.587, 0.114)
@@ -438,7 +437,7 @@ def _channel_matrix(to, cin, alpha, full, dtype, where):
 
 def _epilogue(conv, norm, cin, dtype, where, step_index):
     dtype = np.dtype(dtype)
-    full = _FULL[dtype]
+    full = V.FULL_SCALE[dtype]
     rows = _channel_matrix(conv.to if conv else None, cin, conv.alpha if conv else None, full, dtype, where)
     cout = len(rows)
     e = _Epilogue()
@@ -488,6 +487,13 @@ def _epilogue(conv, norm, cin, dtype, where, step_index):
 
 # --------------------------------------------------------------------------
 # the pipeline
+
+
+def key_seed(*parts):
+    """A seed derived from ``parts`` (a run's seed and a stable key: a path, a
+    row id, an epoch and index), the same in every process and run."""
+    digest = hashlib.blake2b("\0".join(map(str, parts)).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "little") >> 1
 
 
 def _generators(seed, n):
@@ -669,30 +675,18 @@ class Pipeline:
         """``(call(f0, f1, y0, y1), rows, work per row)`` for one item."""
         src = src[:, g.sy : g.sy + g.sh, g.sx : g.sx + g.sw]
         ow, oh = g.size
-        cin = src.shape[3]
         if g.resize:
             name, aa = g.resize
             r = resample_setup(src, oh, ow, src.dtype, name, aa, (g.rh, g.rw, g.py, g.px), g.mirror)
         else:
             r = resample_setup(src, oh, ow, src.dtype, "box", True)  # "copy"
         flips = g.flip_h or g.flip_v
-        kdst = dst.view(np.uint16) if e.kind == K.EPI_F16 else dst
-        epi_work = ow * e.cout * (2 if (e.identity and not flips) else 4)
         if e.identity and not flips:
             # plain geometry: resample (or copy) straight into the output
-            if r.mode == "copy":
-                return _apply.copy_into(src, dst), oh, r.work
-            if r.mode == "nearest":
-                xi, yi = r.args
-                return (lambda f0, f1, y0, y1: K.nearest_frames(src, dst, xi, yi, f0, f1, y0, y1)), oh, r.work
-            src4, src3, bv, wv, bh, wh, order, mtr, rnd, shift, hi = r.args
-            dst3 = dst.reshape(dst.shape[0], oh, ow * cin)
-            src3 = dst3 if src3 is None else src3
-
-            def plain(f0, f1, y0, y1):
-                K.resample_frames(src4, src3, dst, dst3, bv, wv, bh, wh, order, mtr, rnd, shift, hi, f0, f1, y0, y1)
-
-            return plain, oh, r.work
+            call, work = resample_call(src, dst, r)
+            return call, oh, work
+        kdst = dst.view(np.uint16) if e.kind == K.EPI_F16 else dst
+        epi_work = ow * e.cout * 4
         epi = (e.sel, e.matf, e.mati, e.bias, e.kind, e.hi, g.flip_h, g.flip_v, e.chw)
         if r.mode == "copy":
             return (lambda f0, f1, y0, y1: K.epilogue(src, kdst, *epi, 0, oh, f0, f1, y0, y1)), oh, epi_work

@@ -20,7 +20,6 @@ pipeline over them in parallel, write the results and a manifest.
 """
 import argparse
 import concurrent.futures as cf
-import hashlib
 import io
 import json
 import os
@@ -29,6 +28,8 @@ import time
 from pathlib import Path
 
 import numpy as np
+
+from .pipeline import key_seed
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff", ".gif")
 FORMATS = {"jpeg": ".jpg", "png": ".png", "webp": ".webp", "npy": ".npy"}
@@ -168,8 +169,7 @@ def read_manifest(path):
 
 def file_seed(seed, rel):
     """A per-file seed from the run's seed and the relative path (stable across runs)."""
-    digest = hashlib.blake2b(f"{seed}\0{rel}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "little") >> 1
+    return key_seed(seed, rel)
 
 
 def output_name(rel, fmt):

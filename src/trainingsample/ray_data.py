@@ -11,15 +11,14 @@ Each Ray task reserves ``threads_per_task`` CPUs and runs the pipeline on
 that many threads, so Ray's scheduling and trainingsample's pool never
 oversubscribe a node.  Ray is not a dependency: ``pip install "ray[data]"``.
 """
-import hashlib
 import json
 
 import numpy as np
 
+from .pipeline import key_seed
 
-def _key_seed(seed, key):
-    digest = hashlib.blake2b(f"{seed}\0{key}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "little") >> 1
+
+_key_seed = key_seed  # (seed, row key) -> the row's seed
 
 
 def _column(values):

@@ -116,10 +116,10 @@ def _axis_table(n, resized, start, count, name, antialias, kind, mirror):
     return b, w
 
 
-def _resize_call(src4, dst4, name, antialias):
-    """Return ``(call(f0, f1, y0, y1), work_per_output_row)`` for one 4-D item."""
+def resample_call(src4, dst4, r):
+    """``(call(f0, f1, y0, y1), work_per_output_row)`` running the planned
+    resample ``r`` (from resample_setup) of ``src4`` into ``dst4``."""
     _, oh, ow, _ = dst4.shape
-    r = resample_setup(src4, oh, ow, dst4.dtype, name, antialias)
     if r.mode == "nearest":
         xi, yi = r.args
         return (lambda f0, f1, y0, y1: K.nearest_frames(src4, dst4, xi, yi, f0, f1, y0, y1)), r.work
@@ -134,6 +134,11 @@ def _resize_call(src4, dst4, name, antialias):
         K.resample_frames(src4c, src3, dst4, dst3, bv, wv, bh, wh, order, max_tmp_rows, rnd, shift, hi, f0, f1, y0, y1)
 
     return call, r.work
+
+
+def _resize_call(src4, dst4, name, antialias):
+    """Return ``(call(f0, f1, y0, y1), work_per_output_row)`` for one 4-D item."""
+    return resample_call(src4, dst4, resample_setup(src4, dst4.shape[1], dst4.shape[2], dst4.dtype, name, antialias))
 
 
 def resize_items(items, interpolation, antialias):

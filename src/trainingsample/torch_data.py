@@ -18,14 +18,12 @@ worker, tensors shared with numpy (no copy), no core oversubscription.
 * Workers are forked (the default on Linux); trainingsample's pool is
   recreated in each child.  torch is not a dependency of trainingsample.
 """
-import hashlib
-
 import numpy as np
 import torch
 import torch.utils.data as tud
 
 from ._engine import available_cpus, set_num_threads
-from .pipeline import Pipeline
+from .pipeline import Pipeline, key_seed
 
 
 def worker_init_fn(worker_id):
@@ -36,8 +34,7 @@ def worker_init_fn(worker_id):
 
 
 def sample_seed(seed, epoch, index):
-    digest = hashlib.blake2b(f"{seed}\0{epoch}\0{index}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "little") >> 1
+    return key_seed(seed, epoch, index)
 
 
 class PipelineDataset(tud.Dataset):
