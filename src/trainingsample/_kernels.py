@@ -237,8 +237,9 @@ def _vpass(src, dst, bounds, weights, rows, b_off, w_off, d_off, rnd, shift, hi)
                 for j in range(m):
                     acc[j] += w0 * r0[j]
                 k += 1
+            dj = d[jb:je]
             for j in range(m):
-                d[jb + j] = _store(acc[j], shift, hi)
+                dj[j] = _store(acc[j], shift, hi)
 
 
 @kernel
