@@ -79,16 +79,17 @@ def luminance(img, weights=(0.299, 0.587, 0.114)):
     return float((x[..., 0] * weights[0] + x[..., 1] * weights[1] + x[..., 2] * weights[2]).mean())
 
 
-def resize_rounded(img, size, name, hi, antialias=True):
-    """Integer-image semantics: horizontal pass, round half up and clamp to
-    [0, hi], vertical pass, round and clamp again (Pillow's 8-bit model in
-    float64)."""
+def resize_rounded(img, size, name, hi, antialias=True, order="hv"):
+    """Integer-image semantics: one pass, round half up and clamp to [0, hi],
+    the other pass, round and clamp again (Pillow's 8-bit model in float64).
+    ``order`` "hv" (Pillow's usual order: horizontal first) or "vh"."""
     w, h = size
     x = img.astype(np.float64)
     mh = resample_matrix(img.shape[1], w, name, antialias)
     mv = resample_matrix(img.shape[0], h, name, antialias)
-    if w != img.shape[1]:
-        x = np.clip(np.floor(np.einsum("hwc,xw->hxc", x, mh) + 0.5), 0, hi)
-    if h != img.shape[0]:
-        x = np.clip(np.floor(np.einsum("yh,hxc->yxc", mv, x) + 0.5), 0, hi)
+    for axis in order:
+        if axis == "h" and w != img.shape[1]:
+            x = np.clip(np.floor(np.einsum("hwc,xw->hxc", x, mh) + 0.5), 0, hi)
+        if axis == "v" and h != img.shape[0]:
+            x = np.clip(np.floor(np.einsum("yh,hxc->yxc", mv, x) + 0.5), 0, hi)
     return x

@@ -242,69 +242,150 @@ def _vpass(src, dst, bounds, weights, rows, b_off, w_off, d_off, rnd, shift, hi)
                 dj[j] = _store(acc[j], shift, hi)
 
 
+# Rows a transposition step moves together: each tile row then gets 8*C
+# consecutive elements per step, which LLVM merges into wide stores.
+GROUP = 8
+
+
 @kernel
-def _hrow(s, d, bounds, weights, rnd, shift, hi):
-    """One row: d[x, c] = sum_k weights[x, k] * s[bounds[x, 0] + k, c]."""
-    ow = d.shape[0]
-    c = d.shape[1]
+def _tile_group(src2, rows, cols, a, ncol, tile, o, c):
+    """tile[i, o + q*c + k] = src2[rows[q], a + x*c + k] for q < GROUP
+    (c = 1, 3, 4), x = cols[i] if cols is non-empty, else i.  The rows are
+    held in a tuple (registers, not memory the stores could alias) and the
+    slices are contiguous, so the loops unroll and the stores merge."""
+    ss = (src2[rows[0], a:], src2[rows[1], a:], src2[rows[2], a:], src2[rows[3], a:],
+          src2[rows[4], a:], src2[rows[5], a:], src2[rows[6], a:], src2[rows[7], a:])
+    gather = cols.shape[0] > 0
+    if c == 3:
+        for i in range(ncol):
+            x = 3 * cols[i] if gather else 3 * i
+            ti = tile[i, o : o + 3 * GROUP]
+            for q in range(GROUP):
+                s = ss[q]
+                ti[3 * q] = s[x]
+                ti[3 * q + 1] = s[x + 1]
+                ti[3 * q + 2] = s[x + 2]
+    elif c == 4:
+        for i in range(ncol):
+            x = 4 * cols[i] if gather else 4 * i
+            ti = tile[i, o : o + 4 * GROUP]
+            for q in range(GROUP):
+                s = ss[q]
+                ti[4 * q] = s[x]
+                ti[4 * q + 1] = s[x + 1]
+                ti[4 * q + 2] = s[x + 2]
+                ti[4 * q + 3] = s[x + 3]
+    else:
+        for i in range(ncol):
+            x = cols[i] if gather else i
+            ti = tile[i, o : o + GROUP]
+            for q in range(GROUP):
+                ti[q] = ss[q][x]
+
+
+@kernel
+def _tile_rows(src2, src3, flat, rows, r0, nr, cols, col0, tile):
+    """Transpose source rows ``rows[r0:r0+nr]`` into ``tile``:
+    tile[i, r*C + c] = row rows[r0 + r], column col(i), channel c, where
+    col(i) = cols[i] if cols is non-empty, else col0 + i.  ``flat``: read the
+    (rows, W*C) view src2 (contiguous rows), else the (rows, W, C) view src3
+    (any strides)."""
+    ncol = tile.shape[0]
+    c = src3.shape[2]
+    gather = cols.shape[0] > 0
+    r = 0
+    if flat and (c == 1 or c == 3 or c == 4):
+        while r + GROUP <= nr:
+            _tile_group(src2, rows[r0 + r : r0 + r + GROUP], cols, col0 * c, ncol, tile, r * c, c)
+            r += GROUP
+    for r in range(r, nr):
+        t = tile[:, r * c : (r + 1) * c]
+        y = rows[r0 + r]
+        if flat and not gather:
+            s = src2[y, col0 * c : (col0 + ncol) * c]
+            for i in range(ncol):
+                for k in range(c):
+                    t[i, k] = s[i * c + k]
+        else:
+            s3 = src3[y]
+            if gather:
+                for i in range(ncol):
+                    x = cols[i]
+                    for k in range(c):
+                        t[i, k] = s3[x, k]
+            else:
+                for i in range(ncol):
+                    for k in range(c):
+                        t[i, k] = s3[col0 + i, k]
+
+
+@kernel
+def _untile_group(out_t, o, dst3, d0, ow, c):
+    """dst3[d0 + q, x, k] = out_t[x, o + q*c + k] for q < GROUP (c = 1, 3, 4);
+    the destination rows are held in a tuple, as in _tile_group."""
+    dd = (dst3[d0].reshape(ow * c), dst3[d0 + 1].reshape(ow * c), dst3[d0 + 2].reshape(ow * c),
+          dst3[d0 + 3].reshape(ow * c), dst3[d0 + 4].reshape(ow * c), dst3[d0 + 5].reshape(ow * c),
+          dst3[d0 + 6].reshape(ow * c), dst3[d0 + 7].reshape(ow * c))
     if c == 3:
         for x in range(ow):
-            xmin = bounds[x, 0]
-            n = bounds[x, 1]
-            wx = weights[x]
-            a0 = rnd
-            a1 = rnd
-            a2 = rnd
-            for k in range(n):
-                ww = wx[k]
-                a0 += ww * s[xmin + k, 0]
-                a1 += ww * s[xmin + k, 1]
-                a2 += ww * s[xmin + k, 2]
-            d[x, 0] = _store(a0, shift, hi)
-            d[x, 1] = _store(a1, shift, hi)
-            d[x, 2] = _store(a2, shift, hi)
+            tx = out_t[x, o : o + 3 * GROUP]
+            for q in range(GROUP):
+                d = dd[q]
+                d[3 * x] = tx[3 * q]
+                d[3 * x + 1] = tx[3 * q + 1]
+                d[3 * x + 2] = tx[3 * q + 2]
     elif c == 4:
         for x in range(ow):
-            xmin = bounds[x, 0]
-            n = bounds[x, 1]
-            wx = weights[x]
-            a0 = rnd
-            a1 = rnd
-            a2 = rnd
-            a3 = rnd
-            for k in range(n):
-                ww = wx[k]
-                a0 += ww * s[xmin + k, 0]
-                a1 += ww * s[xmin + k, 1]
-                a2 += ww * s[xmin + k, 2]
-                a3 += ww * s[xmin + k, 3]
-            d[x, 0] = _store(a0, shift, hi)
-            d[x, 1] = _store(a1, shift, hi)
-            d[x, 2] = _store(a2, shift, hi)
-            d[x, 3] = _store(a3, shift, hi)
-    elif c == 1:
-        for x in range(ow):
-            xmin = bounds[x, 0]
-            n = bounds[x, 1]
-            wx = weights[x]
-            a0 = rnd
-            for k in range(n):
-                a0 += wx[k] * s[xmin + k, 0]
-            d[x, 0] = _store(a0, shift, hi)
+            tx = out_t[x, o : o + 4 * GROUP]
+            for q in range(GROUP):
+                d = dd[q]
+                d[4 * x] = tx[4 * q]
+                d[4 * x + 1] = tx[4 * q + 1]
+                d[4 * x + 2] = tx[4 * q + 2]
+                d[4 * x + 3] = tx[4 * q + 3]
     else:
-        acc = np.full(c, rnd)
         for x in range(ow):
-            xmin = bounds[x, 0]
-            n = bounds[x, 1]
-            wx = weights[x]
-            for ch in range(c):
-                acc[ch] = rnd
-            for k in range(n):
-                ww = wx[k]
-                for ch in range(c):
-                    acc[ch] += ww * s[xmin + k, ch]
-            for ch in range(c):
-                d[x, ch] = _store(acc[ch], shift, hi)
+            tx = out_t[x, o : o + GROUP]
+            for q in range(GROUP):
+                dd[q][x] = tx[q]
+
+
+@kernel
+def _untile(out_t, nr, dst3, drow):
+    """dst3[drow + r, x, c] = out_t[x, r*C + c] for r < nr."""
+    ow = out_t.shape[0]
+    c = dst3.shape[2]
+    r = 0
+    if c == 1 or c == 3 or c == 4:
+        while r + GROUP <= nr:
+            _untile_group(out_t, r * c, dst3, drow + r, ow, c)
+            r += GROUP
+    for r in range(r, nr):
+        t = out_t[:, r * c : (r + 1) * c]
+        d = dst3[drow + r]
+        for x in range(ow):
+            for k in range(c):
+                d[x, k] = t[x, k]
+
+
+@kernel
+def _hpass(src2, src3, flat, rows, nrows, cols, col0, bh, wh, tile, out_t, dst3, drow, rnd, shift, hi):
+    """Horizontal pass of source rows ``rows[:nrows]`` into dst3[drow:drow+nrows].
+
+    A strided horizontal convolution does not vectorise, so rows are taken a
+    tile at a time, transposed (tile row i = input column i of every row of
+    the tile), run through the vertical kernel -- contiguous, vectorised --
+    and transposed back.  ``bh`` indexes the tile's columns (see
+    resize.h_layout).
+    """
+    c = src3.shape[2]
+    per = tile.shape[1] // c
+    ow = out_t.shape[0]
+    for r0 in range(0, nrows, per):
+        nr = min(per, nrows - r0)
+        _tile_rows(src2, src3, flat, rows, r0, nr, cols, col0, tile)
+        _vpass(tile, out_t, bh, wh, ow, 0, 0, 0, rnd, shift, hi)
+        _untile(out_t, nr, dst3, drow + r0)
 
 
 # order codes for resample_frames
@@ -315,14 +396,17 @@ ORDER_HV = 4  # horizontal pass first, then vertical
 
 
 @kernel
-def resample_frames(src4, src3, dst4, dst3, bv, wv, bh, wh, order, max_tmp_rows, rnd, shift, hi, f0, f1, y0, y1):
+def resample_frames(src4, src3, flat, dst4, dst3, bv, wv, bh, wh, hl, order, max_tmp_rows, rnd, shift, hi, f0, f1, y0, y1):
     """Resize frames f0:f1, output rows y0:y1.
 
     src3/dst3 are (frames, rows, width*channels) views of src4/dst4 (the
-    vertical pass works on whole rows).  Two-pass orders go through an
-    intermediate of at most ``max_tmp_rows`` rows (kept in cache), processing
-    the band in sub-bands.  The horizontal-first order only resamples the input
-    rows the band's vertical taps touch.
+    vertical pass works on whole rows); ``flat``: src3 is such a view of src4
+    (else a placeholder of the right dtype, and only src4 is read).  ``hl`` =
+    (columns, first column, column count, rows per tile) of the horizontal
+    pass (resize.h_layout).  Two-pass orders go through an intermediate of at
+    most ``max_tmp_rows`` rows (kept in cache), processing the band in
+    sub-bands.  The horizontal-first order only resamples the input rows the
+    band's vertical taps touch.
     """
     in_w = src4.shape[2]
     out_w = dst4.shape[2]
@@ -330,19 +414,23 @@ def resample_frames(src4, src3, dst4, dst3, bv, wv, bh, wh, order, max_tmp_rows,
     if order == ORDER_V:
         for f in range(f0, f1):
             _vpass(src3[f], dst3[f], bv, wv, y1 - y0, y0, y0, y0, rnd, shift, hi)
-    elif order == ORDER_H:
+        return
+    hcols, hcol0, hncol, hrows = hl
+    tile = np.zeros((hncol, hrows * ch), src4.dtype)
+    out_t = np.empty((out_w, hrows * ch), dst4.dtype)
+    if order == ORDER_H:
+        rows = np.arange(y0, y1)
         for f in range(f0, f1):
-            for y in range(y0, y1):
-                _hrow(src4[f, y], dst4[f, y], bh, wh, rnd, shift, hi)
+            _hpass(src3[f], src4[f], flat, rows, y1 - y0, hcols, hcol0, bh, wh, tile, out_t, dst4[f], y0, rnd, shift, hi)
     elif order == ORDER_VH:
         tmp = np.empty((max_tmp_rows, in_w, ch), dst4.dtype)
         tmp2 = tmp.reshape(max_tmp_rows, in_w * ch)
+        rows = np.arange(max_tmp_rows)
         for f in range(f0, f1):
             for a in range(y0, y1, max_tmp_rows):
                 b = min(a + max_tmp_rows, y1)
                 _vpass(src3[f], tmp2, bv, wv, b - a, a, a, 0, rnd, shift, hi)
-                for r in range(b - a):
-                    _hrow(tmp[r], dst4[f, a + r], bh, wh, rnd, shift, hi)
+                _hpass(tmp2, tmp, True, rows, b - a, hcols, hcol0, bh, wh, tile, out_t, dst4[f], a, rnd, shift, hi)
     else:
         cap = max_tmp_rows + np.int64(bv[:, 1].max())
         tmp = np.empty((cap, out_w, ch), dst4.dtype)
@@ -372,8 +460,7 @@ def resample_frames(src4, src3, dst4, dst3, bv, wv, bh, wh, order, max_tmp_rows,
                     if e > last_end:
                         last_end = e
                     y += 1
-                for i in range(cnt):
-                    _hrow(src4[f, rowsrc[i]], tmp[i], bh, wh, rnd, shift, hi)
+                _hpass(src3[f], src4[f], flat, rowsrc, cnt, hcols, hcol0, bh, wh, tile, out_t, tmp, 0, rnd, shift, hi)
                 _vpass(tmp2, dst3[f], local, wv, y - start, start - y0, start, start, rnd, shift, hi)
 
 
@@ -571,7 +658,7 @@ _FUSED_ROWS = 128
 
 
 @kernel
-def pipeline_frames(src4, src3, bv, wv, bh, wh, order, max_tmp_rows, rnd, shift, hi,
+def pipeline_frames(src4, src3, flat, bv, wv, bh, wh, hl, order, max_tmp_rows, rnd, shift, hi,
                     dst, sel, matf, mati, bias, kind, ohi, flip_h, flip_v, chw, f0, f1, y0, y1):
     """One fused pipeline task: resample output rows y0:y1 of frames f0:f1 a
     band at a time into a small buffer (input dtype), then run the epilogue
@@ -585,10 +672,10 @@ def pipeline_frames(src4, src3, bv, wv, bh, wh, order, max_tmp_rows, rnd, shift,
         for a in range(y0, y1, _FUSED_ROWS):
             b = min(a + _FUSED_ROWS, y1)
             if order == ORDER_H:  # rows map one to one: slice the source
-                resample_frames(src4[f : f + 1, a:b], src3[f : f + 1, a:b], tmp, tmp3, bv, wv, bh, wh, order,
+                resample_frames(src4[f : f + 1, a:b], src3[f : f + 1, a:b], flat, tmp, tmp3, bv, wv, bh, wh, hl, order,
                                 max_tmp_rows, rnd, shift, hi, 0, 1, 0, b - a)
             else:  # the band's rows of the vertical table
-                resample_frames(src4[f : f + 1], src3[f : f + 1], tmp, tmp3, bv[a:b], wv[a:b], bh, wh, order,
+                resample_frames(src4[f : f + 1], src3[f : f + 1], flat, tmp, tmp3, bv[a:b], wv[a:b], bh, wh, hl, order,
                                 max_tmp_rows, rnd, shift, hi, 0, 1, 0, b - a)
             epilogue(tmp, dst[f : f + 1], sel, matf, mati, bias, kind, ohi, flip_h, flip_v, chw, a, rows, 0, 1, 0, b - a)
 

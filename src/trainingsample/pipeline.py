@@ -697,12 +697,13 @@ class Pipeline:
                 K.pipeline_nearest(src, xi, yi, kdst, *epi, f0, f1, y0, y1)
 
             return fused_nearest, oh, r.work + epi_work
-        src4, src3, bv, wv, bh, wh, order, mtr, rnd, shift, hi = r.args
-        if src3 is None:  # horizontal-first orders do not read it; any (frames, rows, n) view of the input
+        src4, src3, bv, wv, bh, wh, hl, order, mtr, rnd, shift, hi = r.args
+        flat = src3 is not None
+        if not flat:  # not read (flat=False); any (frames, rows, n) view of the input's dtype
             src3 = src4[:, :, :, 0]
 
         def fused(f0, f1, y0, y1):
-            K.pipeline_frames(src4, src3, bv, wv, bh, wh, order, mtr, rnd, shift, hi, kdst, *epi, f0, f1, y0, y1)
+            K.pipeline_frames(src4, src3, flat, bv, wv, bh, wh, hl, order, mtr, rnd, shift, hi, kdst, *epi, f0, f1, y0, y1)
 
         return fused, oh, r.work + epi_work
 

@@ -12,12 +12,18 @@ from . import _kernels as K
 from . import _validate as V
 from ._coeffs import ALIASES, FILTERS, INTERPOLATIONS, NONNEGATIVE, PRECISION_BITS, coefficients, mirrored, nearest_indices
 
-# Relative cost of one horizontal tap (strided, scalar) vs one vertical tap
-# (contiguous, vectorised); chooses the pass order.  Measured with
-# ``python -m trainingsample.bench`` on AVX-512 and AVX2 machines.
-H_TAP_COST = 3.0
+# Cost of moving one element into or out of the transposed tile of the
+# horizontal pass, in vertical taps (contiguous multiply-adds); chooses the
+# pass order.  Measured with ``python -m trainingsample.bench``.
+TILE_COST = 4.0
 # Bytes of intermediate rows a task keeps between the two passes.
 TMP_BYTES = 256 * 1024
+# Bytes of the transposed tile of the horizontal pass, and its most rows.
+TILE_BYTES = 512 * 1024
+TILE_ROWS = 64
+# Compact the horizontal pass's columns when the filter windows leave at
+# least this fraction of the spanned columns unread (antialias=False downscales).
+GAP_FRACTION = 0.25
 
 _NO_BOUNDS = np.zeros((1, 2), np.int32)
 # dtype -> (weights kind, accumulator start, shift, clamp maximum)
@@ -41,21 +47,60 @@ def _taps(bounds):
     return total / n, min(total, span)
 
 
-def choose_order(h, w, c, oh, ow, bv, bh, pillow_order=False, need=None):
+def h_layout(bh, c, itemsize):
+    """How the horizontal pass reads its input columns.
+
+    Returns ``(table, (cols, col0, ncol, rows))``: the tile holds ``ncol``
+    input columns -- ``cols`` when the windows leave gaps (only read columns
+    are transposed), else the range from ``col0`` -- and ``rows`` input rows;
+    ``table`` is ``bh`` with its first taps counted in tile columns.
+    """
+    first = int(bh[0, 0])
+    end = int((bh[:, 0] + bh[:, 1]).max())
+    used = np.zeros(end - first + 1, np.int64)
+    np.add.at(used, bh[:, 0] - first, 1)
+    np.add.at(used, bh[:, 0] + bh[:, 1] - first, -1)
+    used = np.cumsum(used[:-1]) > 0
+    ncol = int(used.sum())
+    if ncol <= (1 - GAP_FRACTION) * used.size:
+        cols = (np.flatnonzero(used) + first).astype(np.int64)
+        index = np.cumsum(used) - 1  # tile column of each spanned input column
+        table = bh.copy()
+        table[:, 0] = index[bh[:, 0] - first]
+        col0 = 0
+    else:
+        cols, col0, ncol = np.zeros(0, np.int64), first, used.size
+        table = bh.copy()
+        table[:, 0] -= first
+    rows = max(1, min(TILE_ROWS, TILE_BYTES // max(1, ncol * c * itemsize)))
+    rows = max(rows, -(-16 // c))  # at least one vector of lanes
+    if rows > K.GROUP:
+        rows -= rows % K.GROUP  # whole groups of the transposition
+    return table, (cols, col0, ncol, rows)
+
+
+def _h_cost(rows, ncol, ow, c, kh):
+    """Element-operations of the horizontal pass over ``rows`` input rows."""
+    return rows * c * (ncol * TILE_COST + ow * kh + ow * TILE_COST)
+
+
+def choose_order(h, w, c, oh, ow, bv, bh, pillow_order=False, need=None, ncol=None):
     """Pass order and estimated element-operations per output row.
 
     ``pillow_order`` forces horizontal-first (Pillow's), needed for parity
     when the filter overshoots and intermediates are clamped.  ``need`` =
-    (vertical, horizontal) pass needed; default: the size changes.
+    (vertical, horizontal) pass needed; default: the size changes.  ``ncol``:
+    input columns the horizontal pass reads (default: all).
     """
     need_v, need_h = need if need is not None else (oh != h, ow != w)
+    ncol = w if ncol is None else ncol
     if need_v and not need_h:
         return K.ORDER_V, w * c * _taps(bv)[0]
     if need_h and not need_v:
-        return K.ORDER_H, ow * c * _taps(bh)[0] * H_TAP_COST
+        return K.ORDER_H, _h_cost(1, ncol, ow, c, _taps(bh)[0])
     (kv, rows_touched), (kh, _) = _taps(bv), _taps(bh)
-    v_first = oh * w * c * kv + oh * ow * c * kh * H_TAP_COST
-    h_first = rows_touched * ow * c * kh * H_TAP_COST + oh * ow * c * kv
+    v_first = oh * w * c * kv + _h_cost(oh, ncol, ow, c, kh)
+    h_first = _h_cost(rows_touched, ncol, ow, c, kh) + oh * ow * c * kv
     if v_first <= h_first and not pillow_order:
         return K.ORDER_VH, v_first / oh
     return K.ORDER_HV, h_first / oh
@@ -95,14 +140,19 @@ def resample_setup(src4, oh, ow, dtype, name, antialias, virtual=None, mirror=(F
     bv, wv = _axis_table(h, rh, py, oh, name, antialias, kind, mirror[0])
     bh, wh = _axis_table(w, rw, px, ow, name, antialias, kind, mirror[1])
     pillow_order = np.dtype(dtype) != np.float32 and name not in NONNEGATIVE
-    order, work = choose_order(h, w, c, oh, ow, bv, bh, pillow_order, (rh != h, rw != w))
+    itemsize = np.dtype(dtype).itemsize
+    bh, hl = h_layout(bh, c, itemsize) if rw != w else (bh, (np.zeros(0, np.int64), 0, 1, 1))
+    order, work = choose_order(h, w, c, oh, ow, bv, bh, pillow_order, (rh != h, rw != w), hl[2])
     src3 = _apply.flat_rows(src4)
     if src3 is None and order in (K.ORDER_V, K.ORDER_VH):
         src4 = np.ascontiguousarray(src4)  # exotic strides: one copy, then fast paths
         src3 = _apply.flat_rows(src4)
-    tmp_row_bytes = (w if order == K.ORDER_VH else ow) * c * np.dtype(dtype).itemsize
+    tmp_row_bytes = (w if order == K.ORDER_VH else ow) * c * itemsize
     max_tmp_rows = max(1, TMP_BYTES // tmp_row_bytes)
-    return Resample("conv", [src4, src3, bv, wv, bh, wh, order, max_tmp_rows, rnd, shift, hi], work)
+    if order == K.ORDER_VH:  # the horizontal pass takes the intermediate rows in whole tiles
+        max_tmp_rows = max(K.GROUP, max_tmp_rows - max_tmp_rows % K.GROUP)
+        hl = hl[:3] + (min(hl[3], max_tmp_rows),)
+    return Resample("conv", [src4, src3, bv, wv, bh, wh, hl, order, max_tmp_rows, rnd, shift, hi], work)
 
 
 def _axis_table(n, resized, start, count, name, antialias, kind, mirror):
@@ -125,13 +175,14 @@ def resample_call(src4, dst4, r):
         return (lambda f0, f1, y0, y1: K.nearest_frames(src4, dst4, xi, yi, f0, f1, y0, y1)), r.work
     if r.mode == "copy":
         return _apply.copy_into(src4, dst4), r.work
-    src4c, src3, bv, wv, bh, wh, order, max_tmp_rows, rnd, shift, hi = r.args
+    src4c, src3, bv, wv, bh, wh, hl, order, max_tmp_rows, rnd, shift, hi = r.args
     dst3 = dst4.reshape(dst4.shape[0], oh, ow * dst4.shape[3])
-    if src3 is None:
-        src3 = dst3  # unused by the horizontal-first orders; keeps one compiled signature
+    flat = src3 is not None
+    if not flat:
+        src3 = dst3  # not read (flat=False); keeps one compiled signature
 
     def call(f0, f1, y0, y1):
-        K.resample_frames(src4c, src3, dst4, dst3, bv, wv, bh, wh, order, max_tmp_rows, rnd, shift, hi, f0, f1, y0, y1)
+        K.resample_frames(src4c, src3, flat, dst4, dst3, bv, wv, bh, wh, hl, order, max_tmp_rows, rnd, shift, hi, f0, f1, y0, y1)
 
     return call, r.work
 
