@@ -7,8 +7,12 @@ Policy: ``nogil=True`` so the thread pool runs kernels in parallel,
 output element is computed by the same sequence of operations whatever row
 band or thread computes it, so results never depend on the thread count.
 ``tests/test_jit.py`` fails if any module calls ``numba.njit`` directly.
+``prefetch`` is the one LLVM intrinsic the kernels use.
 """
 import numba
+from llvmlite import ir
+from numba import types
+from numba.extending import intrinsic
 
 FASTMATH = frozenset({"contract"})
 
@@ -16,3 +20,26 @@ FASTMATH = frozenset({"contract"})
 def kernel(fn):
     """Compile ``fn`` lazily (on first call) as a GIL-free, cached kernel."""
     return numba.njit(nogil=True, cache=True, error_model="numpy", fastmath=set(FASTMATH))(fn)
+
+
+@intrinsic
+def prefetch(typingctx, arr, index):
+    """Hint the CPU to fetch the cache line of ``arr[index]`` (1-D array) into
+    L1 (LLVM's llvm.prefetch: read, high locality).  Never faults, changes no
+    value; kernels use it to start a memory stream before its first use."""
+    if not isinstance(arr, types.Array) or not isinstance(index, types.Integer):
+        return None
+
+    def codegen(context, builder, sig, args):
+        ary = context.make_array(sig.args[0])(context, builder, args[0])
+        ptr = builder.bitcast(builder.gep(ary.data, [args[1]]), ir.IntType(8).as_pointer())
+        i32 = ir.IntType(32)
+        fnty = ir.FunctionType(ir.VoidType(), [ptr.type, i32, i32, i32])
+        try:  # the unmangled name is auto-upgraded by every LLVM numba supports
+            fn = builder.module.get_global("llvm.prefetch")
+        except KeyError:
+            fn = ir.Function(builder.module, fnty, name="llvm.prefetch")
+        builder.call(fn, [ptr, ir.Constant(i32, 0), ir.Constant(i32, 3), ir.Constant(i32, 1)])
+        return context.get_dummy_value()
+
+    return types.void(arr, index), codegen

@@ -11,7 +11,7 @@ it, so results do not depend on how work is split across threads.
 """
 import numpy as np
 
-from ._jit import kernel
+from ._jit import kernel, prefetch
 
 # --------------------------------------------------------------------------
 # luminance: exact per-row channel sums (integers for integer images), so the
@@ -207,15 +207,25 @@ def _vpass(src, dst, bounds, weights, rows, b_off, w_off, d_off, rnd, shift, hi)
     in L1 and the inner loop is contiguous and vectorised.
     """
     length = src.shape[1]
+    line = max(1, 64 // src.itemsize)  # elements per cache line
     acc = np.full(_VBLOCK, rnd)
     for i in range(rows):
         ymin = bounds[b_off + i, 0]
         n = bounds[b_off + i, 1]
         wr = weights[w_off + i]
         d = dst[d_off + i]
+        # the next output row's taps that this row does not read: start
+        # fetching each of their blocks while this block is computed
+        ny = bounds[b_off + i + 1, 0] if i + 1 < rows else 0
+        ne = ny + bounds[b_off + i + 1, 1] if i + 1 < rows else 0
+        nfirst = max(ny, ymin + n)
         for jb in range(0, length, _VBLOCK):
             je = min(jb + _VBLOCK, length)
             m = je - jb
+            for yy in range(nfirst, ne):
+                ry = src[yy]
+                for p in range(jb, je, line):
+                    prefetch(ry, p)
             for j in range(m):
                 acc[j] = rnd
             k = 0
