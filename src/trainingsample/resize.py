@@ -14,7 +14,8 @@ from ._coeffs import ALIASES, FILTERS, INTERPOLATIONS, NONNEGATIVE, PRECISION_BI
 
 # Cost of moving one element into or out of the transposed tile of the
 # horizontal pass, in vertical taps (contiguous multiply-adds); chooses the
-# pass order.  Measured with ``python -m trainingsample.bench``.
+# pass order.  Timed on Zen 5: about 0.13-0.2 ns per element moved against
+# 0.035-0.05 ns per tap.
 TILE_COST = 4.0
 # Bytes of intermediate rows a task keeps between the two passes.
 TMP_BYTES = 512 * 1024
