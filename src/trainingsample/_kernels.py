@@ -318,15 +318,10 @@ def _tile_rows(src2, src3, flat, rows, r0, nr, cols, col0, tile):
                     t[i, k] = s[i * c + k]
         else:
             s3 = src3[y]
-            if gather:
-                for i in range(ncol):
-                    x = cols[i]
-                    for k in range(c):
-                        t[i, k] = s3[x, k]
-            else:
-                for i in range(ncol):
-                    for k in range(c):
-                        t[i, k] = s3[col0 + i, k]
+            for i in range(ncol):
+                x = cols[i] if gather else col0 + i
+                for k in range(c):
+                    t[i, k] = s3[x, k]
 
 
 @kernel
