@@ -166,6 +166,40 @@ class TestNoAntialias:
                 assert diff.max() <= (1 if dtype == np.uint8 else 2), (size, diff.max())
                 assert diff.mean() < 0.25
 
+    @pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.float32])
+    @pytest.mark.parametrize("c", [1, 2, 3, 4, 5])
+    def test_pixel_pairs_equal_vertical_first(self, rng, monkeypatch, dtype, c):
+        # One or two taps per window with unread columns between windows:
+        # the pixel-pair kernel.  It must give exactly what the general
+        # vertical-first order gives.  300 -> 100 puts the last window on the
+        # last column (the pixels copied one element at a time).
+        from trainingsample import _kernels as K
+        from trainingsample import resize as R
+
+        img = noise(rng, (300, 457, c), dtype) if dtype != np.float32 else rng.random((300, 457, c), np.float32)
+        cases = [(interp, size) for interp in ("bilinear", "hamming", "box") for size in [(100, 80), (45, 100), (152, 71), (152, 100)]]
+        fast = {}
+        for interp, (w, h) in cases:
+            r = R.resample_setup(img[None], h, w, img.dtype, interp, False)
+            assert r.args[7] == K.ORDER_PAIRS, (interp, w, h)
+            fast[interp, w, h] = ts.resize_image(img, (w, h), interpolation=interp, antialias=False)
+        order = R.choose_order
+        monkeypatch.setattr(R, "PAIRS", False)
+        monkeypatch.setattr(R, "choose_order", lambda *a, **k: (K.ORDER_VH, order(*a, **k)[1]))
+        for interp, (w, h) in cases:
+            slow = ts.resize_image(img, (w, h), interpolation=interp, antialias=False)
+            np.testing.assert_array_equal(fast[interp, w, h], slow, err_msg=f"{interp} {(w, h)}")
+
+    def test_pixel_pairs_views_and_threads(self, rng, threads):
+        img = noise(rng, (400, 600, 3))
+        want = ts.resize_image(img, (60, 40), antialias=False)
+        for view in (img[:, :, ::-1], img[::-1], img[:, ::2]):
+            size = (60, 40) if view.shape[1] == 600 else (30, 40)
+            np.testing.assert_array_equal(ts.resize_image(view, size, antialias=False), ts.resize_image(view.copy(), size, antialias=False))
+        for n in (1, 3, 8):
+            ts.set_num_threads(n)
+            np.testing.assert_array_equal(ts.resize_image(img, (60, 40), antialias=False), want)
+
     def test_downscale_uses_fixed_support(self, rng):
         img = noise(rng, (64, 64, 1))
         aa = ts.resize_image(img, (8, 8))

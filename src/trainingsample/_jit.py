@@ -7,7 +7,7 @@ Policy: ``nogil=True`` so the thread pool runs kernels in parallel,
 output element is computed by the same sequence of operations whatever row
 band or thread computes it, so results never depend on the thread count.
 ``tests/test_jit.py`` fails if any module calls ``numba.njit`` directly.
-``prefetch`` is the one LLVM intrinsic the kernels use.
+``prefetch`` and ``copy_bytes`` are the two LLVM intrinsics the kernels use.
 """
 import numba
 from llvmlite import ir
@@ -43,3 +43,29 @@ def prefetch(typingctx, arr, index):
         return context.get_dummy_value()
 
     return types.void(arr, index), codegen
+
+
+@intrinsic
+def copy_bytes(typingctx, dst, di, src, si, nbytes):
+    """Copy ``nbytes`` bytes (a literal: 1, 2, 4, 8 or 16) starting at element
+    ``src[si]`` to ``dst[di]`` on (1-D arrays) with one unaligned load and one
+    store -- a pixel of 3 bytes moves as one 4-byte word.  No bounds check:
+    the caller makes sure both ranges lie inside their arrays."""
+    if not (isinstance(dst, types.Array) and isinstance(src, types.Array) and isinstance(nbytes, types.IntegerLiteral)):
+        return None
+    if not isinstance(di, types.Integer) or not isinstance(si, types.Integer):
+        return None
+    n = nbytes.literal_value
+    if n not in (1, 2, 4, 8, 16):
+        return None
+
+    def codegen(context, builder, sig, args):
+        d = context.make_array(sig.args[0])(context, builder, args[0])
+        s = context.make_array(sig.args[2])(context, builder, args[2])
+        word = ir.IntType(8 * n).as_pointer()
+        sp = builder.bitcast(builder.gep(s.data, [args[3]]), word)
+        dp = builder.bitcast(builder.gep(d.data, [args[1]]), word)
+        builder.store(builder.load(sp, align=1), dp, align=1)
+        return context.get_dummy_value()
+
+    return types.void(dst, di, src, si, nbytes), codegen

@@ -11,7 +11,8 @@ it, so results do not depend on how work is split across threads.
 """
 import numpy as np
 
-from ._jit import kernel, prefetch
+from ._coeffs import PRECISION_BITS
+from ._jit import copy_bytes, kernel, prefetch
 
 # --------------------------------------------------------------------------
 # luminance: exact per-row channel sums (integers for integer images), so the
@@ -178,9 +179,12 @@ def gray_to_rgb(src, dst, f0, f1, y0, y1):
 # bounds[i] = (first input index, tap count) and weights[i, :count] are the
 # normalised filter taps of output index i (see _coeffs.py).
 # Integer images use Pillow's fixed point: int weights scaled by 2**22, the
-# accumulator starts at 2**21 (``rnd``), the result is ``acc >> shift``
-# clamped to [0, hi] -- bit-identical to Pillow's 8-bit path.  float32 images
-# pass ``shift=None`` (numba prunes the integer branch) and are not clamped.
+# accumulator starts at 2**21 (``rnd``), the result is ``acc >> 22`` clamped
+# to [0, hi] -- bit-identical to Pillow's 8-bit path.  float32 images pass
+# ``shift=None`` (numba prunes the integer branch) and are not clamped.
+# The shift is a constant and ``hi`` an int32, so that LLVM keeps uint8
+# arithmetic in 32-bit vector lanes (a run-time shift or an int64 bound
+# forces 64-bit lanes: the store loops ran about 2x slower).
 # The intermediate image between the passes has the output dtype, as in Pillow.
 
 _VBLOCK = 512
@@ -188,9 +192,11 @@ _VBLOCK = 512
 
 @kernel
 def _store(v, shift, hi):
+    """The stored value of accumulator ``v``: as is when ``shift`` is None
+    (float32), else ``v >> PRECISION_BITS`` clamped to [0, hi]."""
     if shift is None:
         return v
-    v = v >> shift
+    v = v >> PRECISION_BITS
     if v < 0:
         v = 0
     elif v > hi:
@@ -393,11 +399,137 @@ def _hpass(src2, src3, flat, rows, nrows, cols, col0, bh, wh, tile, out_t, dst3,
         _untile(out_t, nr, dst3, drow + r0)
 
 
+@kernel
+def _copy_pairs(a, b, lo, ro, c, unit, nwide, la, ra, lb, rb, na, nb):
+    """For each output column x: la/ra[x*c : x*c + c] = the pixels of row ``a``
+    at element offsets lo[x] / ro[x], lb/rb the same of row ``b``.  The first
+    ``nwide`` columns move each pixel as one copy of ``unit`` bytes (which
+    may carry bytes past the pixel: the source rows hold them and the
+    destinations have room); the rest element by element.  Rows ``na`` and
+    ``nb`` (the next output row's) are prefetched along the way."""
+    m = lo.shape[0]
+    if unit == 4:
+        for x in range(nwide):
+            o = lo[x]
+            q = ro[x]
+            prefetch(na, o)
+            prefetch(nb, o)
+            copy_bytes(la, x * c, a, o, 4)
+            copy_bytes(ra, x * c, a, q, 4)
+            copy_bytes(lb, x * c, b, o, 4)
+            copy_bytes(rb, x * c, b, q, 4)
+    elif unit == 8:
+        for x in range(nwide):
+            o = lo[x]
+            q = ro[x]
+            prefetch(na, o)
+            prefetch(nb, o)
+            copy_bytes(la, x * c, a, o, 8)
+            copy_bytes(ra, x * c, a, q, 8)
+            copy_bytes(lb, x * c, b, o, 8)
+            copy_bytes(rb, x * c, b, q, 8)
+    elif unit == 16:
+        for x in range(nwide):
+            o = lo[x]
+            q = ro[x]
+            prefetch(na, o)
+            prefetch(nb, o)
+            copy_bytes(la, x * c, a, o, 16)
+            copy_bytes(ra, x * c, a, q, 16)
+            copy_bytes(lb, x * c, b, o, 16)
+            copy_bytes(rb, x * c, b, q, 16)
+    else:
+        nwide = 0
+    for x in range(nwide, m):
+        o = lo[x]
+        q = ro[x]
+        for k in range(c):
+            la[x * c + k] = a[o + k]
+            ra[x * c + k] = a[q + k]
+            lb[x * c + k] = b[o + k]
+            rb[x * c + k] = b[q + k]
+
+
+@kernel
+def _pairs(src, dst, bv, wv, bh, wh, hl, c, rnd, shift, hi, y0, y1):
+    """Output rows y0:y1 of one frame (src, dst: (rows, row elements)) when
+    every window has one or two taps on both axes and the horizontal windows
+    leave input columns unread (antialias=False downscales with bilinear,
+    hamming or box).  wv, wh have two columns (zero for one-tap windows).
+
+    Per output row, the two input pixels of each output column are copied
+    from the row's two input rows into four compact rows; contiguous
+    vectorised loops then blend them vertically -- rounded to the image's
+    dtype, as the vertical pass of ORDER_VH stores it -- and horizontally.
+    Each output element gets the operations ORDER_VH gives it.
+    """
+    cols, col0, _, _ = hl
+    gather = cols.shape[0] > 0
+    ow = bh.shape[0]
+    n = ow * c
+    length = src.shape[1]
+    lo = np.empty(ow, np.int64)
+    ro = np.empty(ow, np.int64)
+    w0 = np.empty(n, wh.dtype)
+    w1 = np.empty(n, wh.dtype)
+    for x in range(ow):
+        t = np.int64(bh[x, 0])
+        e = t + bh[x, 1] - 1
+        lo[x] = (cols[t] if gather else col0 + t) * c
+        ro[x] = (cols[e] if gather else col0 + e) * c
+        for k in range(c):
+            w0[x * c + k] = wh[x, 0]
+            w1[x * c + k] = wh[x, 1]
+    # one copy per pixel: the smallest power of two of bytes holding it
+    unit = 1
+    while unit < c * src.itemsize:
+        unit *= 2
+    step = unit // src.itemsize
+    nwide = ow if unit <= 16 else 0
+    while nwide > 0 and ro[nwide - 1] + step > length:
+        nwide -= 1
+    buf = np.empty((4, n + 16), src.dtype)
+    la = buf[0]
+    ra = buf[1]
+    lb = buf[2]
+    rb = buf[3]
+    acc = np.full((3, n), rnd)
+    accl = acc[0]
+    accr = acc[1]
+    acco = acc[2]
+    for y in range(y0, y1):
+        ya = np.int64(bv[y, 0])
+        a = src[ya]
+        b = src[ya + bv[y, 1] - 1]
+        yn = y + 1 if y + 1 < y1 else y
+        yb = np.int64(bv[yn, 0])
+        _copy_pairs(a, b, lo, ro, c, unit, nwide, la, ra, lb, rb, src[yb], src[yb + bv[yn, 1] - 1])
+        a0 = wv[y, 0]
+        a1 = wv[y, 1]
+        # Each loop stores one array, so LLVM vectorises it behind few alias
+        # checks; each sum goes through an array of the accumulator's type,
+        # which keeps uint8 arithmetic in 32-bit lanes.
+        for j in range(n):
+            accl[j] = rnd + a0 * la[j] + a1 * lb[j]
+        for j in range(n):
+            accr[j] = rnd + a0 * ra[j] + a1 * rb[j]
+        for j in range(n):
+            la[j] = _store(accl[j], shift, hi)
+        for j in range(n):
+            ra[j] = _store(accr[j], shift, hi)
+        for j in range(n):
+            acco[j] = rnd + w0[j] * la[j] + w1[j] * ra[j]
+        d = dst[y]
+        for j in range(n):
+            d[j] = _store(acco[j], shift, hi)
+
+
 # order codes for resample_frames
 ORDER_V = 1  # vertical pass only (width unchanged)
 ORDER_H = 2  # horizontal pass only (height unchanged)
 ORDER_VH = 3  # vertical pass first, then horizontal
 ORDER_HV = 4  # horizontal pass first, then vertical
+ORDER_PAIRS = 5  # at most two taps per window on both axes, sparse columns (_pairs)
 
 
 @kernel
@@ -419,6 +551,10 @@ def resample_frames(src4, src3, flat, dst4, dst3, bv, wv, bh, wh, hl, order, max
     if order == ORDER_V:
         for f in range(f0, f1):
             _vpass(src3[f], dst3[f], bv, wv, y1 - y0, y0, y0, y0, rnd, shift, hi)
+        return
+    if order == ORDER_PAIRS:
+        for f in range(f0, f1):
+            _pairs(src3[f], dst3[f], bv, wv, bh, wh, hl, ch, rnd, shift, hi, y0, y1)
         return
     hcols, hcol0, hncol, hrows = hl
     tile = np.zeros((hncol, hrows * ch), src4.dtype)
@@ -668,7 +804,7 @@ def pipeline_frames(src4, src3, flat, bv, wv, bh, wh, hl, order, max_tmp_rows, r
     """One fused pipeline task: resample output rows y0:y1 of frames f0:f1 a
     band at a time into a small buffer (input dtype), then run the epilogue
     on the band, without returning to Python."""
-    out_w = bh.shape[0] if order == ORDER_H or order == ORDER_VH or order == ORDER_HV else src4.shape[2]
+    out_w = src4.shape[2] if order == ORDER_V else bh.shape[0]
     c = src4.shape[3]
     rows = bv.shape[0] if order != ORDER_H else src4.shape[1]
     tmp = np.empty((1, _FUSED_ROWS, out_w, c), src4.dtype)

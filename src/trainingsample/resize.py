@@ -28,12 +28,16 @@ SMALL_OUTPUT = 64 * 64
 # least this fraction of the spanned columns unread (antialias=False downscales).
 GAP_FRACTION = 0.25
 
+# Take K._pairs when it applies (tests switch it off to compare with ORDER_VH).
+PAIRS = True
+
 _NO_BOUNDS = np.zeros((1, 2), np.int32)
-# dtype -> (weights kind, accumulator start, shift, clamp maximum)
+# dtype -> (weights kind, accumulator start, shift (None: float), clamp
+# maximum as an int32: see the kernels' _store)
 _ARITHMETIC = {
-    np.dtype(np.uint8): ("int32", np.int32(1 << (PRECISION_BITS - 1)), PRECISION_BITS, 255),
-    np.dtype(np.uint16): ("int64", np.int64(1 << (PRECISION_BITS - 1)), PRECISION_BITS, 65535),
-    np.dtype(np.float32): ("float32", np.float32(0.0), None, 0),
+    np.dtype(np.uint8): ("int32", np.int32(1 << (PRECISION_BITS - 1)), PRECISION_BITS, np.int32(255)),
+    np.dtype(np.uint16): ("int64", np.int64(1 << (PRECISION_BITS - 1)), PRECISION_BITS, np.int32(65535)),
+    np.dtype(np.float32): ("float32", np.float32(0.0), None, np.int32(0)),
 }
 
 
@@ -148,8 +152,12 @@ def resample_setup(src4, oh, ow, dtype, name, antialias, virtual=None, mirror=(F
     itemsize = np.dtype(dtype).itemsize
     bh, hl = h_layout(bh, c, itemsize) if rw != w else (bh, (np.zeros(0, np.int64), 0, 1, 1))
     order, work = choose_order(h, w, c, oh, ow, bv, bh, pillow_order, (rh != h, rw != w), hl[2])
+    if PAIRS and order in (K.ORDER_VH, K.ORDER_HV) and not pillow_order and hl[0].size and _few_taps(bv) and _few_taps(bh):
+        # sparse columns, one or two taps: gather the pixel pairs (same results as VH)
+        order, work = K.ORDER_PAIRS, ow * (6 * c + 4 * TILE_COST)
+        wv, wh = _two_columns(wv), _two_columns(wh)
     src3 = _apply.flat_rows(src4)
-    if src3 is None and order in (K.ORDER_V, K.ORDER_VH):
+    if src3 is None and order in (K.ORDER_V, K.ORDER_VH, K.ORDER_PAIRS):
         src4 = np.ascontiguousarray(src4)  # exotic strides: one copy, then fast paths
         src3 = _apply.flat_rows(src4)
     tmp_row_bytes = (w if order == K.ORDER_VH else ow) * c * itemsize
@@ -158,6 +166,18 @@ def resample_setup(src4, oh, ow, dtype, name, antialias, virtual=None, mirror=(F
         max_tmp_rows = max(K.GROUP, max_tmp_rows - max_tmp_rows % K.GROUP)
         hl = hl[:3] + (min(hl[3], max_tmp_rows),)
     return Resample("conv", [src4, src3, bv, wv, bh, wh, hl, order, max_tmp_rows, rnd, shift, hi], work)
+
+
+def _few_taps(bounds):
+    """Every window has one or two taps."""
+    return int(bounds[:, 1].min()) >= 1 and int(bounds[:, 1].max()) <= 2
+
+
+def _two_columns(weights):
+    """``weights`` with a zero second tap column added when it has one."""
+    if weights.shape[1] >= 2:
+        return weights
+    return np.ascontiguousarray(np.concatenate([weights, np.zeros_like(weights)], axis=1))
 
 
 def _axis_table(n, resized, start, count, name, antialias, kind, mirror):
