@@ -5,6 +5,8 @@ computed once and cached (see _coeffs.py).  Each resize runs the two 1-D
 passes in the cheaper order; the intermediate band stays in cache and has the
 output dtype, as in Pillow.  Work is split over frames and output row bands.
 """
+import functools
+
 import numpy as np
 
 from . import _apply
@@ -145,12 +147,11 @@ def resample_setup(src4, oh, ow, dtype, name, antialias, virtual=None, mirror=(F
         return Resample("copy", None, w * c)
     kind, rnd, shift, hi = _ARITHMETIC[np.dtype(dtype)]
     bv, wv = _axis_table(h, rh, py, oh, name, antialias, kind, mirror[0])
-    bh, wh = _axis_table(w, rw, px, ow, name, antialias, kind, mirror[1])
+    bh, wh, hl = _horizontal_table(w, rw, px, ow, name, antialias, kind, mirror[1], c, np.dtype(dtype).itemsize)
     # Pillow's order where it is needed for parity, and for small outputs,
     # where the cheaper order saves nothing worth a rounding difference
     pillow_order = np.dtype(dtype) != np.float32 and (name not in NONNEGATIVE or oh * ow <= SMALL_OUTPUT)
     itemsize = np.dtype(dtype).itemsize
-    bh, hl = h_layout(bh, c, itemsize) if rw != w else (bh, (np.zeros(0, np.int64), 0, 1, 1))
     order, work = choose_order(h, w, c, oh, ow, bv, bh, pillow_order, (rh != h, rw != w), hl[2])
     if PAIRS and order in (K.ORDER_VH, K.ORDER_HV) and not pillow_order and hl[0].size and _few_taps(bv) and _few_taps(bh):
         # sparse columns, one or two taps: gather the pixel pairs (same results as VH)
@@ -166,6 +167,20 @@ def resample_setup(src4, oh, ow, dtype, name, antialias, virtual=None, mirror=(F
         max_tmp_rows = max(K.GROUP, max_tmp_rows - max_tmp_rows % K.GROUP)
         hl = hl[:3] + (min(hl[3], max_tmp_rows),)
     return Resample("conv", [src4, src3, bv, wv, bh, wh, hl, order, max_tmp_rows, rnd, shift, hi], work)
+
+
+@functools.lru_cache(maxsize=256)
+def _horizontal_table(w, rw, px, ow, name, antialias, kind, mirror, c, itemsize):
+    """``(bounds, weights, layout)`` of the horizontal pass (see h_layout),
+    memoised: the layout costs about 30 us per call, as much as the rest of
+    a small resize's planning.  The arrays are shared between calls: nothing
+    writes them (left writable, so the kernels keep one compiled signature
+    for every table)."""
+    bh, wh = _axis_table(w, rw, px, ow, name, antialias, kind, mirror)
+    if rw == w:
+        return bh, wh, (np.zeros(0, np.int64), 0, 1, 1)
+    bh, hl = h_layout(bh, c, itemsize)
+    return bh, wh, hl
 
 
 def _few_taps(bounds):
