@@ -264,39 +264,66 @@ GROUP = 8
 
 
 @kernel
-def _tile_group(src2, rows, cols, a, ncol, tile, o, c):
-    """tile[i, o + q*c + k] = src2[rows[q], a + x*c + k] for q < GROUP
-    (c = 1, 3, 4), x = cols[i] if cols is non-empty, else i.  The rows are
-    held in a tuple (registers, not memory the stores could alias) and the
-    slices are contiguous, so the loops unroll and the stores merge."""
+def _pixel_unit(c, itemsize):
+    """(unit, pad): the smallest power of two of bytes holding a pixel of
+    ``c`` elements, and the elements it carries past the pixel; unit 0 when
+    over 16 bytes (pixels then move element by element)."""
+    unit = 1
+    while unit < c * itemsize:
+        unit *= 2
+    if unit > 16:
+        return 0, 0
+    return unit, unit // itemsize - c
+
+
+@kernel
+def _tile_group(src2, rows, cols, a, safe, tile, o, c, unit):
+    """tile[i, o + q*c + k] = src2[rows[q], a + x*c + k] for q < GROUP, where
+    x = cols[i] if cols is non-empty, else i; columns i < ``safe``.  The rows
+    are held in a tuple (registers, not memory the stores could alias).  A
+    pixel moves as one copy of ``unit`` bytes (see _pixel_unit), which may
+    write past the pixel: the next row's copy overwrites those elements, and
+    the tile's rows end in ``pad`` spare elements for the last one.  One
+    channel: element stores, which LLVM merges."""
     ss = (src2[rows[0], a:], src2[rows[1], a:], src2[rows[2], a:], src2[rows[3], a:],
           src2[rows[4], a:], src2[rows[5], a:], src2[rows[6], a:], src2[rows[7], a:])
     gather = cols.shape[0] > 0
-    if c == 3:
-        for i in range(ncol):
-            x = 3 * cols[i] if gather else 3 * i
-            ti = tile[i, o : o + 3 * GROUP]
-            for q in range(GROUP):
-                s = ss[q]
-                ti[3 * q] = s[x]
-                ti[3 * q + 1] = s[x + 1]
-                ti[3 * q + 2] = s[x + 2]
-    elif c == 4:
-        for i in range(ncol):
-            x = 4 * cols[i] if gather else 4 * i
-            ti = tile[i, o : o + 4 * GROUP]
-            for q in range(GROUP):
-                s = ss[q]
-                ti[4 * q] = s[x]
-                ti[4 * q + 1] = s[x + 1]
-                ti[4 * q + 2] = s[x + 2]
-                ti[4 * q + 3] = s[x + 3]
-    else:
-        for i in range(ncol):
+    if c == 1:
+        for i in range(safe):
             x = cols[i] if gather else i
             ti = tile[i, o : o + GROUP]
             for q in range(GROUP):
                 ti[q] = ss[q][x]
+    elif c == 3 and unit == 4:  # RGB bytes: constant offsets
+        for i in range(safe):
+            x = 3 * cols[i] if gather else 3 * i
+            ti = tile[i, o:]
+            for q in range(GROUP):
+                copy_bytes(ti, 3 * q, ss[q], x, 4)
+    elif unit == 4:
+        for i in range(safe):
+            x = c * cols[i] if gather else c * i
+            ti = tile[i, o:]
+            for q in range(GROUP):
+                copy_bytes(ti, q * c, ss[q], x, 4)
+    elif unit == 8:
+        for i in range(safe):
+            x = c * cols[i] if gather else c * i
+            ti = tile[i, o:]
+            for q in range(GROUP):
+                copy_bytes(ti, q * c, ss[q], x, 8)
+    elif unit == 16:
+        for i in range(safe):
+            x = c * cols[i] if gather else c * i
+            ti = tile[i, o:]
+            for q in range(GROUP):
+                copy_bytes(ti, q * c, ss[q], x, 16)
+    elif unit == 2:
+        for i in range(safe):
+            x = c * cols[i] if gather else c * i
+            ti = tile[i, o:]
+            for q in range(GROUP):
+                copy_bytes(ti, q * c, ss[q], x, 2)
 
 
 @kernel
@@ -309,10 +336,23 @@ def _tile_rows(src2, src3, flat, rows, r0, nr, cols, col0, tile):
     ncol = tile.shape[0]
     c = src3.shape[2]
     gather = cols.shape[0] > 0
+    unit, _ = _pixel_unit(c, src3.itemsize)
     r = 0
-    if flat and (c == 1 or c == 3 or c == 4):
+    if flat and (c == 1 or unit > 0):
+        # columns whose copy stays inside the source row
+        step = max(1, unit // src3.itemsize)
+        room = src2.shape[1] - col0 * c
+        safe = ncol
+        while safe > 0 and c * (cols[safe - 1] if gather else safe - 1) + step > room:
+            safe -= 1
         while r + GROUP <= nr:
-            _tile_group(src2, rows[r0 + r : r0 + r + GROUP], cols, col0 * c, ncol, tile, r * c, c)
+            _tile_group(src2, rows[r0 + r : r0 + r + GROUP], cols, col0 * c, safe, tile, r * c, c, unit)
+            for q in range(GROUP):
+                s = src2[rows[r0 + r + q], col0 * c :]
+                for i in range(safe, ncol):
+                    x = c * cols[i] if gather else c * i
+                    for k in range(c):
+                        tile[i, (r + q) * c + k] = s[x + k]
             r += GROUP
     for r in range(r, nr):
         t = tile[:, r * c : (r + 1) * c]
@@ -331,34 +371,53 @@ def _tile_rows(src2, src3, flat, rows, r0, nr, cols, col0, tile):
 
 
 @kernel
-def _untile_group(out_t, o, dst3, d0, ow, c):
-    """dst3[d0 + q, x, k] = out_t[x, o + q*c + k] for q < GROUP (c = 1, 3, 4);
-    the destination rows are held in a tuple, as in _tile_group."""
-    dd = (dst3[d0].reshape(ow * c), dst3[d0 + 1].reshape(ow * c), dst3[d0 + 2].reshape(ow * c),
-          dst3[d0 + 3].reshape(ow * c), dst3[d0 + 4].reshape(ow * c), dst3[d0 + 5].reshape(ow * c),
-          dst3[d0 + 6].reshape(ow * c), dst3[d0 + 7].reshape(ow * c))
-    if c == 3:
-        for x in range(ow):
-            tx = out_t[x, o : o + 3 * GROUP]
-            for q in range(GROUP):
-                d = dd[q]
-                d[3 * x] = tx[3 * q]
-                d[3 * x + 1] = tx[3 * q + 1]
-                d[3 * x + 2] = tx[3 * q + 2]
-    elif c == 4:
-        for x in range(ow):
-            tx = out_t[x, o : o + 4 * GROUP]
-            for q in range(GROUP):
-                d = dd[q]
-                d[4 * x] = tx[4 * q]
-                d[4 * x + 1] = tx[4 * q + 1]
-                d[4 * x + 2] = tx[4 * q + 2]
-                d[4 * x + 3] = tx[4 * q + 3]
-    else:
-        for x in range(ow):
+def _untile_group(out_t, o, dst3, d0, ow, c, unit):
+    """dst3[d0 + q, x, k] = out_t[x, o + q*c + k] for q < GROUP; the
+    destination rows are held in a tuple, as in _tile_group.  A pixel moves
+    as one copy of ``unit`` bytes, which may write past the pixel: the next
+    column's copy overwrites those elements, and the last column is stored
+    element by element."""
+    n = ow * c
+    dd = (dst3[d0].reshape(n), dst3[d0 + 1].reshape(n), dst3[d0 + 2].reshape(n), dst3[d0 + 3].reshape(n),
+          dst3[d0 + 4].reshape(n), dst3[d0 + 5].reshape(n), dst3[d0 + 6].reshape(n), dst3[d0 + 7].reshape(n))
+    step = max(1, unit // out_t.itemsize)
+    safe = ow
+    while safe > 0 and (safe - 1) * c + step > n:
+        safe -= 1
+    if c == 1:
+        for x in range(safe):
             tx = out_t[x, o : o + GROUP]
             for q in range(GROUP):
                 dd[q][x] = tx[q]
+    elif c == 3 and unit == 4:  # RGB bytes: constant offsets
+        for x in range(safe):
+            tx = out_t[x, o:]
+            for q in range(GROUP):
+                copy_bytes(dd[q], 3 * x, tx, 3 * q, 4)
+    elif unit == 4:
+        for x in range(safe):
+            tx = out_t[x, o:]
+            for q in range(GROUP):
+                copy_bytes(dd[q], x * c, tx, q * c, 4)
+    elif unit == 8:
+        for x in range(safe):
+            tx = out_t[x, o:]
+            for q in range(GROUP):
+                copy_bytes(dd[q], x * c, tx, q * c, 8)
+    elif unit == 16:
+        for x in range(safe):
+            tx = out_t[x, o:]
+            for q in range(GROUP):
+                copy_bytes(dd[q], x * c, tx, q * c, 16)
+    elif unit == 2:
+        for x in range(safe):
+            tx = out_t[x, o:]
+            for q in range(GROUP):
+                copy_bytes(dd[q], x * c, tx, q * c, 2)
+    for x in range(safe, ow):
+        for q in range(GROUP):
+            for k in range(c):
+                dd[q][x * c + k] = out_t[x, o + q * c + k]
 
 
 @kernel
@@ -366,10 +425,11 @@ def _untile(out_t, nr, dst3, drow):
     """dst3[drow + r, x, c] = out_t[x, r*C + c] for r < nr."""
     ow = out_t.shape[0]
     c = dst3.shape[2]
+    unit, _ = _pixel_unit(c, dst3.itemsize)
     r = 0
-    if c == 1 or c == 3 or c == 4:
+    if c == 1 or unit > 0:
         while r + GROUP <= nr:
-            _untile_group(out_t, r * c, dst3, drow + r, ow, c)
+            _untile_group(out_t, r * c, dst3, drow + r, ow, c, unit)
             r += GROUP
     for r in range(r, nr):
         t = out_t[:, r * c : (r + 1) * c]
@@ -557,8 +617,10 @@ def resample_frames(src4, src3, flat, dst4, dst3, bv, wv, bh, wh, hl, order, max
             _pairs(src3[f], dst3[f], bv, wv, bh, wh, hl, ch, rnd, shift, hi, y0, y1)
         return
     hcols, hcol0, hncol, hrows = hl
-    tile = np.zeros((hncol, hrows * ch), src4.dtype)
-    out_t = np.empty((out_w, hrows * ch), dst4.dtype)
+    # rows of the tiles end in the elements a pixel copy carries past its pixel
+    pad = _pixel_unit(ch, src4.itemsize)[1]
+    tile = np.zeros((hncol, hrows * ch + pad), src4.dtype)
+    out_t = np.empty((out_w, hrows * ch + pad), dst4.dtype)
     if order == ORDER_H:
         rows = np.arange(y0, y1)
         for f in range(f0, f1):
