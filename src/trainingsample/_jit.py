@@ -17,9 +17,20 @@ from numba.extending import intrinsic
 FASTMATH = frozenset({"contract"})
 
 
-def kernel(fn):
-    """Compile ``fn`` lazily (on first call) as a GIL-free, cached kernel."""
-    return numba.njit(nogil=True, cache=True, error_model="numpy", fastmath=set(FASTMATH))(fn)
+def kernel(fn=None, *, inline=False):
+    """Compile ``fn`` lazily (on first call) as a GIL-free, cached kernel.
+
+    ``@kernel(inline=True)``: numba inlines the function into its callers
+    before typing, so constant arguments stay constants inside it (a loop
+    written once, specialised per call site -- e.g. the literal byte count
+    ``copy_bytes`` needs).
+    """
+    options = dict(nogil=True, cache=True, error_model="numpy", fastmath=set(FASTMATH))
+    if inline:
+        options["inline"] = "always"
+    if fn is None:
+        return lambda f: numba.njit(**options)(f)
+    return numba.njit(**options)(fn)
 
 
 @intrinsic

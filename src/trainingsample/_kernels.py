@@ -294,36 +294,27 @@ def _tile_group(src2, rows, cols, a, safe, tile, o, c, unit):
             ti = tile[i, o : o + GROUP]
             for q in range(GROUP):
                 ti[q] = ss[q][x]
-    elif c == 3 and unit == 4:  # RGB bytes: constant offsets
-        for i in range(safe):
-            x = 3 * cols[i] if gather else 3 * i
-            ti = tile[i, o:]
-            for q in range(GROUP):
-                copy_bytes(ti, 3 * q, ss[q], x, 4)
+    elif c == 3 and unit == 4:  # RGB bytes: constant offsets too
+        _tile_words(ss, cols, gather, safe, tile, o, 3, 4)
     elif unit == 4:
-        for i in range(safe):
-            x = c * cols[i] if gather else c * i
-            ti = tile[i, o:]
-            for q in range(GROUP):
-                copy_bytes(ti, q * c, ss[q], x, 4)
+        _tile_words(ss, cols, gather, safe, tile, o, c, 4)
     elif unit == 8:
-        for i in range(safe):
-            x = c * cols[i] if gather else c * i
-            ti = tile[i, o:]
-            for q in range(GROUP):
-                copy_bytes(ti, q * c, ss[q], x, 8)
+        _tile_words(ss, cols, gather, safe, tile, o, c, 8)
     elif unit == 16:
-        for i in range(safe):
-            x = c * cols[i] if gather else c * i
-            ti = tile[i, o:]
-            for q in range(GROUP):
-                copy_bytes(ti, q * c, ss[q], x, 16)
+        _tile_words(ss, cols, gather, safe, tile, o, c, 16)
     elif unit == 2:
-        for i in range(safe):
-            x = c * cols[i] if gather else c * i
-            ti = tile[i, o:]
-            for q in range(GROUP):
-                copy_bytes(ti, q * c, ss[q], x, 2)
+        _tile_words(ss, cols, gather, safe, tile, o, c, 2)
+
+
+@kernel(inline=True)
+def _tile_words(ss, cols, gather, safe, tile, o, c, unit):
+    """The columns i < safe of _tile_group, a pixel per ``unit``-byte copy
+    (inlined: ``unit`` and, where given, ``c`` are constants)."""
+    for i in range(safe):
+        x = c * cols[i] if gather else c * i
+        ti = tile[i, o:]
+        for q in range(GROUP):
+            copy_bytes(ti, q * c, ss[q], x, unit)
 
 
 @kernel
@@ -389,35 +380,30 @@ def _untile_group(out_t, o, dst3, d0, ow, c, unit):
             tx = out_t[x, o : o + GROUP]
             for q in range(GROUP):
                 dd[q][x] = tx[q]
-    elif c == 3 and unit == 4:  # RGB bytes: constant offsets
-        for x in range(safe):
-            tx = out_t[x, o:]
-            for q in range(GROUP):
-                copy_bytes(dd[q], 3 * x, tx, 3 * q, 4)
+    elif c == 3 and unit == 4:  # RGB bytes: constant offsets too
+        _untile_words(out_t, o, dd, safe, 3, 4)
     elif unit == 4:
-        for x in range(safe):
-            tx = out_t[x, o:]
-            for q in range(GROUP):
-                copy_bytes(dd[q], x * c, tx, q * c, 4)
+        _untile_words(out_t, o, dd, safe, c, 4)
     elif unit == 8:
-        for x in range(safe):
-            tx = out_t[x, o:]
-            for q in range(GROUP):
-                copy_bytes(dd[q], x * c, tx, q * c, 8)
+        _untile_words(out_t, o, dd, safe, c, 8)
     elif unit == 16:
-        for x in range(safe):
-            tx = out_t[x, o:]
-            for q in range(GROUP):
-                copy_bytes(dd[q], x * c, tx, q * c, 16)
+        _untile_words(out_t, o, dd, safe, c, 16)
     elif unit == 2:
-        for x in range(safe):
-            tx = out_t[x, o:]
-            for q in range(GROUP):
-                copy_bytes(dd[q], x * c, tx, q * c, 2)
+        _untile_words(out_t, o, dd, safe, c, 2)
     for x in range(safe, ow):
         for q in range(GROUP):
             for k in range(c):
                 dd[q][x * c + k] = out_t[x, o + q * c + k]
+
+
+@kernel(inline=True)
+def _untile_words(out_t, o, dd, safe, c, unit):
+    """The columns x < safe of _untile_group, a pixel per ``unit``-byte copy
+    (inlined: ``unit`` and, where given, ``c`` are constants)."""
+    for x in range(safe):
+        tx = out_t[x, o:]
+        for q in range(GROUP):
+            copy_bytes(dd[q], x * c, tx, q * c, unit)
 
 
 @kernel
