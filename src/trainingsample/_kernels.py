@@ -454,7 +454,17 @@ def _copy_pairs(a, b, lo, ro, c, unit, nwide, la, ra, lb, rb, na, nb):
     destinations have room); the rest element by element.  Rows ``na`` and
     ``nb`` (the next output row's) are prefetched along the way."""
     m = lo.shape[0]
-    if unit == 4:
+    if c == 3 and unit == 4:  # RGB bytes: constant destination offsets
+        for x in range(nwide):
+            o = lo[x]
+            q = ro[x]
+            prefetch(na, o)
+            prefetch(nb, o)
+            copy_bytes(la, 3 * x, a, o, 4)
+            copy_bytes(ra, 3 * x, a, q, 4)
+            copy_bytes(lb, 3 * x, b, o, 4)
+            copy_bytes(rb, 3 * x, b, q, 4)
+    elif unit == 4:
         for x in range(nwide):
             o = lo[x]
             q = ro[x]
