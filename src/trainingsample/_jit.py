@@ -8,6 +8,9 @@ output element is computed by the same sequence of operations whatever row
 band or thread computes it, so results never depend on the thread count.
 ``tests/test_jit.py`` fails if any module calls ``numba.njit`` directly.
 ``prefetch`` and ``copy_bytes`` are the two LLVM intrinsics the kernels use.
+numba's on-disk cache is keyed on the file of the compiled function, so after
+changing an intrinsic here, touch _kernels.py (or clear ``__pycache__``) to
+recompile the kernels that use it.
 """
 import numba
 from llvmlite import ir
@@ -28,9 +31,8 @@ def kernel(fn=None, *, inline=False):
     options = dict(nogil=True, cache=True, error_model="numpy", fastmath=set(FASTMATH))
     if inline:
         options["inline"] = "always"
-    if fn is None:
-        return lambda f: numba.njit(**options)(f)
-    return numba.njit(**options)(fn)
+    decorate = numba.njit(**options)
+    return decorate if fn is None else decorate(fn)
 
 
 @intrinsic

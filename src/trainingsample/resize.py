@@ -147,11 +147,11 @@ def resample_setup(src4, oh, ow, dtype, name, antialias, virtual=None, mirror=(F
         return Resample("copy", None, w * c)
     kind, rnd, shift, hi = _ARITHMETIC[np.dtype(dtype)]
     bv, wv = _axis_table(h, rh, py, oh, name, antialias, kind, mirror[0])
-    bh, wh, hl = _horizontal_table(w, rw, px, ow, name, antialias, kind, mirror[1], c, np.dtype(dtype).itemsize)
+    itemsize = np.dtype(dtype).itemsize
+    bh, wh, hl = _horizontal_table(w, rw, px, ow, name, antialias, kind, mirror[1], c, itemsize)
     # Pillow's order where it is needed for parity, and for small outputs,
     # where the cheaper order saves nothing worth a rounding difference
     pillow_order = np.dtype(dtype) != np.float32 and (name not in NONNEGATIVE or oh * ow <= SMALL_OUTPUT)
-    itemsize = np.dtype(dtype).itemsize
     order, work = choose_order(h, w, c, oh, ow, bv, bh, pillow_order, (rh != h, rw != w), hl[2])
     if PAIRS and order in (K.ORDER_VH, K.ORDER_HV) and not pillow_order and hl[0].size and _few_taps(bv) and _few_taps(bh):
         # sparse columns, one or two taps: gather the pixel pairs (same results as VH)
