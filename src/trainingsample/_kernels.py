@@ -536,12 +536,10 @@ def _pairs(src, dst, bv, wv, bh, wh, hl, c, rnd, shift, hi, y0, y1):
         for k in range(c):
             w0[x * c + k] = wh[x, 0]
             w1[x * c + k] = wh[x, 1]
-    # one copy per pixel: the smallest power of two of bytes holding it
-    unit = 1
-    while unit < c * src.itemsize:
-        unit *= 2
-    step = unit // src.itemsize
-    nwide = ow if unit <= 16 else 0
+    # one copy per pixel (see _pixel_unit) where the row holds the whole copy
+    unit, _ = _pixel_unit(c, src.itemsize)
+    step = max(1, unit // src.itemsize)
+    nwide = ow if unit > 0 else 0
     while nwide > 0 and ro[nwide - 1] + step > length:
         nwide -= 1
     buf = np.empty((4, n + 16), src.dtype)
