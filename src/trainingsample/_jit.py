@@ -7,7 +7,8 @@ Policy: ``nogil=True`` so the thread pool runs kernels in parallel,
 output element is computed by the same sequence of operations whatever row
 band or thread computes it, so results never depend on the thread count.
 ``tests/test_jit.py`` fails if any module calls ``numba.njit`` directly.
-``prefetch`` and ``copy_bytes`` are the two LLVM intrinsics the kernels use.
+``prefetch``, ``copy_bytes`` and ``narrow`` are the LLVM intrinsics the
+kernels use.
 numba's on-disk cache is keyed on the file of the compiled function, so after
 changing an intrinsic here, touch _kernels.py (or clear ``__pycache__``) to
 recompile the kernels that use it.
@@ -82,3 +83,18 @@ def copy_bytes(typingctx, dst, di, src, si, nbytes):
         return context.get_dummy_value()
 
     return types.void(dst, di, src, si, nbytes), codegen
+
+
+@intrinsic
+def narrow(typingctx, value, like):
+    """``value`` converted to the type of ``like`` (a number): numba computes
+    ``int32 * uint8`` in int64, and a sum narrowed back to the int32
+    accumulator type lets LLVM keep the whole expression in 32-bit vector
+    lanes.  The caller makes sure the value fits."""
+    if not isinstance(value, types.Number) or not isinstance(like, types.Number):
+        return None
+
+    def codegen(context, builder, sig, args):
+        return context.cast(builder, args[0], sig.args[0], sig.return_type)
+
+    return like(value, like), codegen

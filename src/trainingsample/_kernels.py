@@ -12,7 +12,7 @@ it, so results do not depend on how work is split across threads.
 import numpy as np
 
 from ._coeffs import PRECISION_BITS
-from ._jit import copy_bytes, kernel, prefetch
+from ._jit import copy_bytes, kernel, narrow, prefetch
 
 # --------------------------------------------------------------------------
 # luminance: exact per-row channel sums (integers for integer images), so the
@@ -446,20 +446,19 @@ def _hpass(src2, src3, flat, rows, nrows, cols, col0, bh, wh, tile, out_t, dst3,
 
 
 @kernel
-def _copy_pairs(a, b, lo, ro, c, unit, nwide, la, ra, lb, rb, na, nb):
+def _copy_pairs(a, b, lo, ro, dr, c, unit, nwide, la, ra, lb, rb):
     """For each output column x: la/ra[x*c : x*c + c] = the pixels of row ``a``
     at element offsets lo[x] / ro[x], lb/rb the same of row ``b``.  The first
-    ``nwide`` columns move each pixel as one copy of ``unit`` bytes (which
-    may carry bytes past the pixel: the source rows hold them and the
-    destinations have room); the rest element by element.  Rows ``na`` and
-    ``nb`` (the next output row's) are prefetched along the way."""
+    ``nwide`` columns, where ro[x] = lo[x] + dr, move each pixel as one copy
+    of ``unit`` bytes (which may carry bytes past the pixel: the source rows
+    hold them and the destinations have room); the rest element by element.
+    (No prefetching: the hardware streams these rows, and prefetch hints for
+    the next rows made the loop slower.)"""
     m = lo.shape[0]
     if c == 3 and unit == 4:  # RGB bytes: constant destination offsets
         for x in range(nwide):
             o = lo[x]
-            q = ro[x]
-            prefetch(na, o)
-            prefetch(nb, o)
+            q = o + dr
             copy_bytes(la, 3 * x, a, o, 4)
             copy_bytes(ra, 3 * x, a, q, 4)
             copy_bytes(lb, 3 * x, b, o, 4)
@@ -467,9 +466,7 @@ def _copy_pairs(a, b, lo, ro, c, unit, nwide, la, ra, lb, rb, na, nb):
     elif unit == 4:
         for x in range(nwide):
             o = lo[x]
-            q = ro[x]
-            prefetch(na, o)
-            prefetch(nb, o)
+            q = o + dr
             copy_bytes(la, x * c, a, o, 4)
             copy_bytes(ra, x * c, a, q, 4)
             copy_bytes(lb, x * c, b, o, 4)
@@ -477,9 +474,7 @@ def _copy_pairs(a, b, lo, ro, c, unit, nwide, la, ra, lb, rb, na, nb):
     elif unit == 8:
         for x in range(nwide):
             o = lo[x]
-            q = ro[x]
-            prefetch(na, o)
-            prefetch(nb, o)
+            q = o + dr
             copy_bytes(la, x * c, a, o, 8)
             copy_bytes(ra, x * c, a, q, 8)
             copy_bytes(lb, x * c, b, o, 8)
@@ -487,9 +482,7 @@ def _copy_pairs(a, b, lo, ro, c, unit, nwide, la, ra, lb, rb, na, nb):
     elif unit == 16:
         for x in range(nwide):
             o = lo[x]
-            q = ro[x]
-            prefetch(na, o)
-            prefetch(nb, o)
+            q = o + dr
             copy_bytes(la, x * c, a, o, 16)
             copy_bytes(ra, x * c, a, q, 16)
             copy_bytes(lb, x * c, b, o, 16)
@@ -514,8 +507,8 @@ def _pairs(src, dst, bv, wv, bh, wh, hl, c, rnd, shift, hi, y0, y1):
     hamming or box).  wv, wh have two columns (zero for one-tap windows).
 
     Per output row, the two input pixels of each output column are copied
-    from the row's two input rows into four compact rows; contiguous
-    vectorised loops then blend them vertically -- rounded to the image's
+    from the row's two input rows into four compact rows; one contiguous
+    vectorised loop then blends them vertically -- rounded to the image's
     dtype, as the vertical pass of ORDER_VH stores it -- and horizontally.
     Each output element gets the operations ORDER_VH gives it.
     """
@@ -536,10 +529,15 @@ def _pairs(src, dst, bv, wv, bh, wh, hl, c, rnd, shift, hi, y0, y1):
         for k in range(c):
             w0[x * c + k] = wh[x, 0]
             w1[x * c + k] = wh[x, 1]
-    # one copy per pixel (see _pixel_unit) where the row holds the whole copy
+    # one copy per pixel (see _pixel_unit) where the right pixel sits at a
+    # fixed distance from the left one and the row holds the whole copy
     unit, _ = _pixel_unit(c, src.itemsize)
     step = max(1, unit // src.itemsize)
+    dr = ro[0] - lo[0]
     nwide = ow if unit > 0 else 0
+    for x in range(ow):
+        if ro[x] - lo[x] != dr:
+            nwide = 0
     while nwide > 0 and ro[nwide - 1] + step > length:
         nwide -= 1
     buf = np.empty((4, n + 16), src.dtype)
@@ -547,35 +545,17 @@ def _pairs(src, dst, bv, wv, bh, wh, hl, c, rnd, shift, hi, y0, y1):
     ra = buf[1]
     lb = buf[2]
     rb = buf[3]
-    acc = np.full((3, n), rnd)
-    accl = acc[0]
-    accr = acc[1]
-    acco = acc[2]
     for y in range(y0, y1):
         ya = np.int64(bv[y, 0])
-        a = src[ya]
-        b = src[ya + bv[y, 1] - 1]
-        yn = y + 1 if y + 1 < y1 else y
-        yb = np.int64(bv[yn, 0])
-        _copy_pairs(a, b, lo, ro, c, unit, nwide, la, ra, lb, rb, src[yb], src[yb + bv[yn, 1] - 1])
+        _copy_pairs(src[ya], src[ya + bv[y, 1] - 1], lo, ro, dr, c, unit, nwide, la, ra, lb, rb)
         a0 = wv[y, 0]
         a1 = wv[y, 1]
-        # Each loop stores one array, so LLVM vectorises it behind few alias
-        # checks; each sum goes through an array of the accumulator's type,
-        # which keeps uint8 arithmetic in 32-bit lanes.
-        for j in range(n):
-            accl[j] = rnd + a0 * la[j] + a1 * lb[j]
-        for j in range(n):
-            accr[j] = rnd + a0 * ra[j] + a1 * rb[j]
-        for j in range(n):
-            la[j] = _store(accl[j], shift, hi)
-        for j in range(n):
-            ra[j] = _store(accr[j], shift, hi)
-        for j in range(n):
-            acco[j] = rnd + w0[j] * la[j] + w1[j] * ra[j]
         d = dst[y]
+        # narrow(): back to the accumulator type, so uint8 sums stay in 32-bit lanes
         for j in range(n):
-            d[j] = _store(acco[j], shift, hi)
+            left = _store(narrow(rnd + a0 * la[j] + a1 * lb[j], rnd), shift, hi)
+            right = _store(narrow(rnd + a0 * ra[j] + a1 * rb[j], rnd), shift, hi)
+            d[j] = _store(narrow(rnd + w0[j] * left + w1[j] * right, rnd), shift, hi)
 
 
 # order codes for resample_frames
