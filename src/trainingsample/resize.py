@@ -145,28 +145,41 @@ def resample_setup(src4, oh, ow, dtype, name, antialias, virtual=None, mirror=(F
         return Resample("nearest", (xi, yi), ow * c)
     if rh == h and rw == w:
         return Resample("copy", None, w * c)
-    kind, rnd, shift, hi = _ARITHMETIC[np.dtype(dtype)]
-    bv, wv = _axis_table(h, rh, py, oh, name, antialias, kind, mirror[0])
-    itemsize = np.dtype(dtype).itemsize
-    bh, wh, hl = _horizontal_table(w, rw, px, ow, name, antialias, kind, mirror[1], c, itemsize)
-    # Pillow's order where it is needed for parity, and for small outputs,
-    # where the cheaper order saves nothing worth a rounding difference
-    pillow_order = np.dtype(dtype) != np.float32 and (name not in NONNEGATIVE or oh * ow <= SMALL_OUTPUT)
-    order, work = choose_order(h, w, c, oh, ow, bv, bh, pillow_order, (rh != h, rw != w), hl[2])
-    if PAIRS and order in (K.ORDER_VH, K.ORDER_HV) and not pillow_order and hl[0].size and _few_taps(bv) and _few_taps(bh):
-        # sparse columns, one or two taps: gather the pixel pairs (same results as VH)
-        order, work = K.ORDER_PAIRS, ow * (6 * c + 4 * TILE_COST)
-        wv, wh = _two_columns(wv), _two_columns(wh)
+    plan = _conv_plan(h, w, c, oh, ow, np.dtype(dtype), name, bool(antialias), (rh, rw, py, px), (bool(mirror[0]), bool(mirror[1])), PAIRS)
+    bv, wv, bh, wh, hl, order, work, max_tmp_rows, rnd, shift, hi = plan
     src3 = _apply.flat_rows(src4)
     if src3 is None and order in (K.ORDER_V, K.ORDER_VH, K.ORDER_PAIRS):
         src4 = np.ascontiguousarray(src4)  # exotic strides: one copy, then fast paths
         src3 = _apply.flat_rows(src4)
+    return Resample("conv", [src4, src3, bv, wv, bh, wh, hl, order, max_tmp_rows, rnd, shift, hi], work)
+
+
+@functools.lru_cache(maxsize=256)
+def _conv_plan(h, w, c, oh, ow, dtype, name, antialias, virtual, mirror, pairs):
+    """Everything resample_setup plans for a convolution that does not depend
+    on the source's memory: tables, pass order, work per row, intermediate
+    rows and arithmetic -- memoised (about 13 us of reductions and small
+    arrays per call otherwise).  The arrays are shared between calls and
+    never written."""
+    rh, rw, py, px = virtual
+    kind, rnd, shift, hi = _ARITHMETIC[dtype]
+    bv, wv = _axis_table(h, rh, py, oh, name, antialias, kind, mirror[0])
+    itemsize = dtype.itemsize
+    bh, wh, hl = _horizontal_table(w, rw, px, ow, name, antialias, kind, mirror[1], c, itemsize)
+    # Pillow's order where it is needed for parity, and for small outputs,
+    # where the cheaper order saves nothing worth a rounding difference
+    pillow_order = dtype != np.float32 and (name not in NONNEGATIVE or oh * ow <= SMALL_OUTPUT)
+    order, work = choose_order(h, w, c, oh, ow, bv, bh, pillow_order, (rh != h, rw != w), hl[2])
+    if pairs and order in (K.ORDER_VH, K.ORDER_HV) and not pillow_order and hl[0].size and _few_taps(bv) and _few_taps(bh):
+        # sparse columns, one or two taps: gather the pixel pairs (same results as VH)
+        order, work = K.ORDER_PAIRS, ow * (6 * c + 4 * TILE_COST)
+        wv, wh = _two_columns(wv), _two_columns(wh)
     tmp_row_bytes = (w if order == K.ORDER_VH else ow) * c * itemsize
     max_tmp_rows = max(1, TMP_BYTES // tmp_row_bytes)
     if order == K.ORDER_VH:  # the horizontal pass takes the intermediate rows in whole tiles
         max_tmp_rows = max(K.GROUP, max_tmp_rows - max_tmp_rows % K.GROUP)
         hl = hl[:3] + (min(hl[3], max_tmp_rows),)
-    return Resample("conv", [src4, src3, bv, wv, bh, wh, hl, order, max_tmp_rows, rnd, shift, hi], work)
+    return bv, wv, bh, wh, hl, order, work, max_tmp_rows, rnd, shift, hi
 
 
 @functools.lru_cache(maxsize=256)
