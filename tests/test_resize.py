@@ -186,7 +186,9 @@ class TestNoAntialias:
         order = R.choose_order
         monkeypatch.setattr(R, "PAIRS", False)
         monkeypatch.setattr(R, "choose_order", lambda *a, **k: (K.ORDER_VH, order(*a, **k)[1]))
+        R._conv_plan.cache_clear()  # plans are memoised: plan afresh with the patches
         for interp, (w, h) in cases:
+            assert R.resample_setup(img[None], h, w, img.dtype, interp, False).args[7] == K.ORDER_VH
             slow = ts.resize_image(img, (w, h), interpolation=interp, antialias=False)
             np.testing.assert_array_equal(fast[interp, w, h], slow, err_msg=f"{interp} {(w, h)}")
 
