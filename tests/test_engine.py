@@ -2,12 +2,14 @@ import os
 import subprocess
 import sys
 import threading
+import time
 
 import numpy as np
 import pytest
 
 import trainingsample as ts
 from trainingsample import _engine
+from trainingsample import _kernels as K
 from conftest import noise
 
 
@@ -45,6 +47,64 @@ def test_plan_covers_every_row_once():
         assert all((s == 1).all() for s in seen)
     assert len(_engine.plan(items, 1)) == 3  # one task per item on one thread
     assert len(_engine.plan([(1, 5000, 20000)], 8)) > 8  # one big image is split in row bands
+
+
+def test_plan_bands_fall_on_the_quantum():
+    for threads in (2, 3, 16):
+        tasks = _engine.plan([(2, 1000, 1 << 16, 64)], threads)
+        assert len(tasks) > 2
+        seen = np.zeros((2, 1000), np.int64)
+        for _, f0, f1, y0, y1 in tasks:
+            assert y0 % 64 == 0 and (y1 % 64 == 0 or y1 == 1000), (y0, y1)
+            seen[f0:f1, y0:y1] += 1
+        assert (seen == 1).all()
+    # never more bands than whole quanta
+    assert len(_engine.plan([(1, 130, 1 << 20, 64)], 16)) == 3
+
+
+def _claiming_part(n, hits, who, pause):
+    def part(ctr):
+        while True:
+            k = K.next_task(ctr, n)
+            if k >= n:
+                break
+            hits[k] += 1
+            who.add(threading.get_ident())
+            time.sleep(pause)  # releases the GIL, so the helpers join in
+            K.task_done(ctr)
+
+    return part
+
+
+def test_run_claimed_runs_every_task_once(threads):
+    n = 120
+    hits, who = [0] * n, set()
+    _engine.run_claimed(_claiming_part(n, hits, who, 0.0005), n, threads=3)
+    assert hits == [1] * n
+    assert len(who) > 1  # the helpers took tasks
+    hits, who = [0] * n, set()
+    _engine.run_claimed(_claiming_part(n, hits, who, 0.0), n, threads=1)
+    assert hits == [1] * n and who == {threading.get_ident()}
+
+
+def test_run_claimed_waits_for_slow_helpers(threads):
+    """Tasks longer than the caller's polling: the caller sleeps until the
+    helper that finishes last wakes it."""
+    n = 4
+    hits, who = [0] * n, set()
+    t = time.perf_counter()
+    _engine.run_claimed(_claiming_part(n, hits, who, 0.02), n, threads=4)
+    assert hits == [1] * n
+    assert time.perf_counter() - t >= 0.02
+
+
+def test_run_claimed_reports_errors(threads):
+    def part(ctr):
+        raise RuntimeError("part failed")
+
+    for n in (1, 2):
+        with pytest.raises(RuntimeError, match="part failed"):
+            _engine.run_claimed(part, 5, threads=n)
 
 
 def test_run_reports_task_errors():

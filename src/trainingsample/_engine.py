@@ -7,13 +7,24 @@ splits work into tasks (images x frames x row bands).
 * The calling thread always works on its own job, so many user threads can
   call in at once and no call waits on a busy pool to make progress.
 * Tasks of one job are handed out through an atomic counter; results must not
-  depend on which thread runs which task (the kernels guarantee it).
+  depend on which thread runs which task (the kernels guarantee it).  With
+  ``run_claimed`` the kernels claim the tasks themselves (K.next_task), so a
+  thread takes its next task without returning to Python, and a helper that
+  wakes late simply finds fewer tasks left.
+* The caller, once out of tasks, polls the job's finished-task count with the
+  GIL released for up to ``SPIN_SECONDS`` before it sleeps: waking a sleeping
+  thread costs 10-30 us on a VM, as much as a small call's work.
 """
 import itertools
 import math
 import os
 import queue
 import threading
+import time
+
+import numpy as np
+
+from . import _kernels as K
 
 ENV_VAR = "TRAININGSAMPLE_NUM_THREADS"
 # Smallest task worth sending to another thread, in element-operations
@@ -23,6 +34,9 @@ MIN_TASK_WORK = 1 << 17
 MIN_PARALLEL_WORK = 1 << 21
 # Tasks per thread when splitting, so uneven tasks still balance.
 TASKS_PER_THREAD = 4
+# How long the caller polls for the other threads' last tasks before it
+# sleeps (the polling releases the GIL and pauses the CPU between polls).
+SPIN_SECONDS = 200e-6
 
 _state_lock = threading.Lock()
 _pool = None
@@ -86,35 +100,68 @@ def set_num_threads(n):
 
 
 class _Job:
-    __slots__ = ("fn", "n", "next_index", "lock", "done", "finished", "error")
+    """One call's work, run by the caller and by every helper that picks it
+    up: ``part(job)`` runs tasks until none is left, claiming each from
+    ``job.ctr[0]`` and counting it finished in ``job.ctr[1]`` (K.next_task,
+    K.task_done); the job is done when ``ctr[1]`` reaches ``n``."""
 
-    def __init__(self, fn, n):
-        self.fn = fn
+    __slots__ = ("part", "n", "ctr", "finished", "error", "failed")
+
+    def __init__(self, part, n):
+        self.part = part
         self.n = n
-        self.next_index = itertools.count()  # next() is atomic under the GIL
-        self.lock = threading.Lock()
-        self.done = 0
+        self.ctr = np.zeros(2, np.int64)
         self.finished = threading.Event()
-        self.error = None
+        self.error = None  # the first exception of a task, raised by run()
+        self.failed = False  # a part raised: its tasks may never finish
 
     def work(self):
-        fn, n, counter = self.fn, self.n, self.next_index
-        completed = 0
+        try:
+            self.part(self)
+        except BaseException as exc:  # reported to the caller by _run_job()
+            if self.error is None:
+                self.error = exc
+            self.failed = True
+            self.finished.set()
+        if self.ctr[1] >= self.n:
+            self.finished.set()
+
+
+def _python_part(fn, n):
+    """A _Job part calling ``fn(i)`` for the tasks it claims (itertools.count
+    is atomic under the GIL).  A task's exception is kept for the caller and
+    the task still counts as finished, so every other task runs."""
+    counter = itertools.count()
+
+    def part(job):
         while True:
             i = next(counter)
             if i >= n:
                 break
             try:
                 fn(i)
-            except BaseException as exc:  # reported to the caller by run()
-                if self.error is None:
-                    self.error = exc
-            completed += 1
-        if completed:
-            with self.lock:
-                self.done += completed
-                if self.done == n:
-                    self.finished.set()
+            except BaseException as exc:
+                if job.error is None:
+                    job.error = exc
+            K.task_done(job.ctr)
+
+    return part
+
+
+_spin_polls = None
+
+
+def _polls():
+    """Polls of K.wait_tasks that take about SPIN_SECONDS (measured once)."""
+    global _spin_polls
+    if _spin_polls is None:
+        probe = np.zeros(2, np.int64)
+        K.wait_tasks(probe, 1, 1)  # compile or load before timing
+        t = time.perf_counter()
+        K.wait_tasks(probe, 1, 2000)
+        per_poll = max(1e-9, (time.perf_counter() - t) / 2000)
+        _spin_polls = max(100, min(1_000_000, int(SPIN_SECONDS / per_poll)))
+    return _spin_polls
 
 
 class _Pool:
@@ -162,6 +209,33 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
+def _helpers(n_tasks, threads):
+    """Helper threads a job of ``n_tasks`` gets (0: run it in the caller)."""
+    if threads is None:
+        threads = get_num_threads()
+    helpers = min(threads, n_tasks) - 1
+    if helpers <= 0 or getattr(_local, "in_pool", False):
+        return 0
+    return helpers
+
+
+def _run_job(job, helpers):
+    """Hand ``job`` to ``helpers`` pool threads, run it in the caller too,
+    wait until every task is finished and raise the first task error."""
+    pool = _get_pool()
+    pool.ensure(helpers)
+    for _ in range(helpers):
+        pool.jobs.put(job)
+    job.work()
+    if job.ctr[1] < job.n and not job.failed:
+        # poll first, then sleep: a helper that finishes the last task, or
+        # fails, sets the event after its part returns
+        if not K.wait_tasks(job.ctr, job.n, _polls()):
+            job.finished.wait()
+    if job.error is not None:
+        raise job.error
+
+
 def run(fn, n_tasks, threads=None):
     """Call ``fn(i)`` for every ``i`` in ``range(n_tasks)`` on up to ``threads`` threads.
 
@@ -169,49 +243,61 @@ def run(fn, n_tasks, threads=None):
     """
     if n_tasks <= 0:
         return
-    if threads is None:
-        threads = get_num_threads()
-    helpers = min(threads, n_tasks) - 1
-    if helpers <= 0 or getattr(_local, "in_pool", False):
+    helpers = _helpers(n_tasks, threads)
+    if helpers == 0:
         for i in range(n_tasks):
             fn(i)
         return
-    pool = _get_pool()
-    pool.ensure(helpers)
-    job = _Job(fn, n_tasks)
-    for _ in range(helpers):
-        pool.jobs.put(job)
-    job.work()
-    job.finished.wait()
-    if job.error is not None:
-        raise job.error
+    _run_job(_Job(_python_part(fn, n_tasks), n_tasks), helpers)
+
+
+def run_claimed(part, n_tasks, threads=None):
+    """Run a job of ``n_tasks`` tasks that kernels claim themselves:
+    ``part(ctr)`` calls a kernel that takes task indices with
+    ``K.next_task(ctr, n_tasks)`` until none is left and calls
+    ``K.task_done(ctr)`` after each.  ``part`` runs once in the caller and
+    once in each helper thread; results must not depend on which thread
+    runs which task.  Blocks until every task is finished."""
+    if n_tasks <= 0:
+        return
+    helpers = _helpers(n_tasks, threads)
+    if helpers == 0:
+        part(np.zeros(2, np.int64))
+        return
+    _run_job(_Job(lambda job: part(job.ctr), n_tasks), helpers)
 
 
 def plan(items, threads):
     """Split work into tasks.
 
-    ``items`` is a sequence of ``(frames, rows, work_per_row)`` -- one entry per
-    array the kernels are called on (a 4-D batch or video counts as one item
-    with ``frames`` frames).  Returns a list of ``(item, f0, f1, y0, y1)``.
-    One thread (or a small call): one task per item (fewest kernel calls).  Otherwise tasks of
-    about ``total / (threads * TASKS_PER_THREAD)`` work, never below
-    ``MIN_TASK_WORK``: small frames are grouped, big frames split in row bands.
+    ``items`` is a sequence of ``(frames, rows, work_per_row[, quantum])`` --
+    one entry per array the kernels are called on (a 4-D batch or video
+    counts as one item with ``frames`` frames).  Returns a list of
+    ``(item, f0, f1, y0, y1)``.  One thread (or a small call): one task per
+    item (fewest kernel calls).  Otherwise tasks of about
+    ``total / (threads * TASKS_PER_THREAD)`` work, never below
+    ``MIN_TASK_WORK``: small frames are grouped, big frames split in row
+    bands whose edges fall on multiples of ``quantum`` rows (default 1;
+    e.g. the rows of a kernel's tile, so no band ends in a partial tile).
     """
     tasks = []
-    total = sum(f * r * max(w, 1) for f, r, w in items)
+    total = sum(it[0] * it[1] * max(it[2], 1) for it in items)
     if threads <= 1 or total < MIN_PARALLEL_WORK:
-        for i, (frames, rows, _) in enumerate(items):
-            if frames and rows:
-                tasks.append((i, 0, frames, 0, rows))
+        for i, it in enumerate(items):
+            if it[0] and it[1]:
+                tasks.append((i, 0, it[0], 0, it[1]))
         return tasks
     chunk = max(MIN_TASK_WORK, total / (threads * TASKS_PER_THREAD))
-    for i, (frames, rows, w) in enumerate(items):
+    for i, it in enumerate(items):
+        frames, rows, w = it[:3]
+        quantum = max(1, int(it[3])) if len(it) > 3 else 1
         if not frames or not rows:
             continue
         frame_work = rows * max(w, 1)
         if frame_work >= chunk:
-            bands = min(rows, math.ceil(frame_work / chunk))
-            edges = [rows * b // bands for b in range(bands + 1)]
+            units = -(-rows // quantum)
+            bands = min(units, math.ceil(frame_work / chunk))
+            edges = [min(rows, quantum * (units * b // bands)) for b in range(bands + 1)]
             for f in range(frames):
                 for b in range(bands):
                     tasks.append((i, f, f + 1, edges[b], edges[b + 1]))
@@ -222,11 +308,23 @@ def plan(items, threads):
     return tasks
 
 
-def run_plan(items, call, threads=None):
-    """Plan ``items`` and run ``call(item, f0, f1, y0, y1)`` for every task."""
+def run_plan(items, call, threads=None, claim=None):
+    """Plan ``items`` and run ``call(item, f0, f1, y0, y1)`` for every task.
+
+    ``claim(tasks, ctr)``, given for a single item, runs that item's tasks
+    (rows of (f0, f1, y0, y1)) in a kernel that claims them itself: split
+    work then goes through run_claimed, with no Python per task.
+    """
     if threads is None:
         threads = get_num_threads()
     tasks = plan(items, threads)
+    if len(tasks) == 1:
+        call(*tasks[0])
+        return 1
+    if claim is not None and len(items) == 1:
+        table = np.array([t[1:] for t in tasks], np.int64)
+        run_claimed(lambda ctr: claim(table, ctr), len(tasks), threads)
+        return len(tasks)
 
     def task(k):
         call(*tasks[k])

@@ -8,11 +8,14 @@ output element is computed by the same sequence of operations whatever row
 band or thread computes it, so results never depend on the thread count.
 ``tests/test_jit.py`` fails if any module calls ``numba.njit`` directly.
 ``prefetch``, ``copy_bytes`` and ``narrow`` are the LLVM intrinsics the
-kernels use.
+kernels use; ``fetch_add``, ``load_acquire`` and ``cpu_relax`` the atomics
+and spin hint with which the engine's threads share a job's task counter.
 numba's on-disk cache is keyed on the file of the compiled function, so after
 changing an intrinsic here, touch _kernels.py (or clear ``__pycache__``) to
 recompile the kernels that use it.
 """
+import platform
+
 import numba
 from llvmlite import ir
 from numba import types
@@ -98,3 +101,68 @@ def narrow(typingctx, value, like):
         return context.cast(builder, args[0], sig.args[0], sig.return_type)
 
     return like(value, like), codegen
+
+
+def _element_pointer(context, builder, arr_type, arr, index):
+    ary = context.make_array(arr_type)(context, builder, arr)
+    return builder.gep(ary.data, [index])
+
+
+def _int64_cell(arr, index):
+    return (
+        isinstance(arr, types.Array)
+        and arr.dtype == types.int64
+        and arr.layout in "CF"
+        and isinstance(index, types.Integer)
+    )
+
+
+@intrinsic
+def fetch_add(typingctx, arr, index, value):
+    """Atomically add ``value`` to ``arr[index]`` (an int64 array) and return
+    the value it had before (sequentially consistent: the writes made before
+    it are visible to a thread that reads the new value).  No bounds check."""
+    if not _int64_cell(arr, index) or not isinstance(value, types.Integer):
+        return None
+
+    def codegen(context, builder, sig, args):
+        ptr = _element_pointer(context, builder, sig.args[0], args[0], args[1])
+        v = context.cast(builder, args[2], sig.args[2], types.int64)
+        return builder.atomic_rmw("add", ptr, v, "seq_cst")
+
+    return types.int64(arr, index, value), codegen
+
+
+@intrinsic
+def load_acquire(typingctx, arr, index):
+    """``arr[index]`` (an int64 array) read atomically with acquire ordering:
+    once a thread sees a value another thread stored with ``fetch_add``, it
+    also sees every write that thread made before.  No bounds check."""
+    if not _int64_cell(arr, index):
+        return None
+
+    def codegen(context, builder, sig, args):
+        ptr = _element_pointer(context, builder, sig.args[0], args[0], args[1])
+        return builder.load_atomic(ptr, "acquire", 8)
+
+    return types.int64(arr, index), codegen
+
+
+_PAUSE = "llvm.x86.sse2.pause" if platform.machine().lower() in ("x86_64", "amd64", "i686", "x86") else None
+
+
+@intrinsic
+def cpu_relax(typingctx):
+    """The CPU's spin-wait hint (x86 PAUSE: spares the memory pipeline and a
+    sibling hyperthread while a thread polls); nothing on other CPUs."""
+
+    def codegen(context, builder, sig, args):
+        if _PAUSE is not None:
+            try:
+                fn = builder.module.get_global(_PAUSE)
+            except KeyError:
+                fn = ir.Function(builder.module, ir.FunctionType(ir.VoidType(), []), name=_PAUSE)
+            builder.call(fn, [])
+        return context.get_dummy_value()
+
+    return types.void(), codegen

@@ -4,15 +4,47 @@ numba's on-disk cache does not notice edits to functions in *other* files, so
 kernels and the helpers they call live together here.
 
 Conventions: arrays are 4-D (frames, rows, columns, channels) views; a kernel
-processes frames ``f0:f1`` and rows ``y0:y1`` and writes into a preallocated
-output.  Kernels never validate: the public layer checks every index first.
+processes frames ``f0:f1`` and rows ``y0:y1`` (or, like resample_frames, the
+(f0, f1, y0, y1) tasks of a table that it claims from a counter shared by the
+threads of one job) and writes into a preallocated output.  Kernels never
+validate: the public layer checks every index first.
 Each output element is computed by the same operations whatever task computes
 it, so results do not depend on how work is split across threads.
 """
 import numpy as np
 
 from ._coeffs import PRECISION_BITS
-from ._jit import copy_bytes, kernel, narrow, prefetch
+from ._jit import copy_bytes, cpu_relax, fetch_add, kernel, load_acquire, narrow, prefetch
+
+# --------------------------------------------------------------------------
+# Tasks shared by threads (see _engine.run_claimed): ``ctr`` is an int64
+# array of the job, ctr[0] the next unclaimed task, ctr[1] the finished ones.
+
+
+@kernel
+def next_task(ctr, n):
+    """Claim the next of a job's ``n`` tasks: its index, or ``n`` when every
+    task is taken."""
+    k = fetch_add(ctr, 0, 1)
+    return k if k < n else n
+
+
+@kernel
+def task_done(ctr):
+    """Count one finished task of the job, after its output is written."""
+    fetch_add(ctr, 1, 1)
+
+
+@kernel
+def wait_tasks(ctr, n, polls):
+    """Poll, with the GIL released, until ``n`` tasks of the job are finished
+    or ``polls`` polls have passed; returns whether they are."""
+    for _ in range(polls):
+        if load_acquire(ctr, 1) >= n:
+            return True
+        cpu_relax()
+    return load_acquire(ctr, 1) >= n
+
 
 # --------------------------------------------------------------------------
 # luminance: exact per-row channel sums (integers for integer images), so the
