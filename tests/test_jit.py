@@ -35,7 +35,7 @@ def test_second_process_loads_kernels_from_cache():
         "import numpy as np, trainingsample as ts\n"
         "from trainingsample import _kernels as K\n"
         "ts.resize_image(np.zeros((9, 11, 3), np.uint8), (5, 4), interpolation='bicubic')\n"
-        "print(sum(K.resample_frames.stats.cache_hits.values()), sum(K.resample_frames.stats.cache_misses.values()))"
+        "print(sum(K.resample_band.stats.cache_hits.values()), sum(K.resample_band.stats.cache_misses.values()))"
     )
     subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     hits, misses = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()

@@ -5,6 +5,9 @@ from hypothesis import strategies as st
 from PIL import Image
 
 import trainingsample as ts
+from trainingsample import _engine
+from trainingsample import _kernels as K
+from trainingsample import resize as R
 from conftest import noise, photos
 from reference import resize as oracle_resize
 from reference import resize_rounded
@@ -173,8 +176,6 @@ class TestNoAntialias:
         # the pixel-pair kernel.  It must give exactly what the general
         # vertical-first order gives.  300 -> 100 puts the last window on the
         # last column (the pixels copied one element at a time).
-        from trainingsample import _kernels as K
-        from trainingsample import resize as R
 
         img = noise(rng, (300, 457, c), dtype) if dtype != np.float32 else rng.random((300, 457, c), np.float32)
         cases = [(interp, size) for interp in ("bilinear", "hamming", "box") for size in [(100, 80), (45, 100), (152, 71), (152, 100)]]
@@ -266,6 +267,32 @@ class TestThreads:
         for n in (1, 2, 3, 8):
             ts.set_num_threads(n)
             results.append(ts.batch_resize_images(imgs, [(100, 90), (300, 500), (257, 31)], interpolation=interp))
+        for r in results[1:]:
+            for a, b in zip(results[0], r):
+                np.testing.assert_array_equal(a, b)
+
+
+    @pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.float32])
+    def test_claimed_bands_bit_identical_at_any_thread_count(self, rng, threads, monkeypatch, dtype):
+        """One item split in many row bands that the kernels claim
+        themselves (_engine.run_claimed): every pass order gives the same
+        pixels at any thread count."""
+        monkeypatch.setattr(_engine, "MIN_PARALLEL_WORK", 1)
+        monkeypatch.setattr(_engine, "MIN_TASK_WORK", 1)
+        claimed = []
+        real = _engine.run_claimed
+        monkeypatch.setattr(_engine, "run_claimed", lambda part, n, threads=None: (claimed.append(n), real(part, n, threads)))
+        imgs = noise(rng, (2, 150, 480, 3)).astype(dtype)
+        cases = [((480, 61), "bilinear", True), ((177, 150), "bicubic", True), ((160, 70), "bilinear", True),
+                 ((160, 70), "bicubic", True), ((700, 333), "lanczos3", True), ((120, 50), "bilinear", False)]
+        orders = {R.resample_setup(imgs, h, w, imgs.dtype, interp, aa).args[7] for (w, h), interp, aa in cases}
+        if dtype != np.float32:  # float32 takes the cheaper order, so HV may not occur
+            assert orders == {K.ORDER_V, K.ORDER_H, K.ORDER_VH, K.ORDER_HV, K.ORDER_PAIRS}
+        results = []
+        for n in (1, 2, 3, 8):
+            ts.set_num_threads(n)
+            results.append([ts.batch_resize_images(imgs, size, interpolation=interp, antialias=aa) for size, interp, aa in cases])
+        assert len(claimed) >= 3 * len(cases)
         for r in results[1:]:
             for a, b in zip(results[0], r):
                 np.testing.assert_array_equal(a, b)

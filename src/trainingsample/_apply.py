@@ -1,8 +1,23 @@
 """Shared plumbing between the public API and the engine: output allocation,
 row-contiguous views, and turning results back into the caller's form."""
+from typing import Callable, NamedTuple, Optional
+
 import numpy as np
 
 from . import _engine
+
+
+class ItemCall(NamedTuple):
+    """How the engine runs one 4-D item: ``call(f0, f1, y0, y1)`` runs one
+    task; ``work`` is the element-operations per output row; ``claim(tasks,
+    ctr)``, where not None, runs the tasks a thread claims from a shared
+    counter (see _engine.run_claimed); row bands are cut at multiples of
+    ``quantum`` rows (see _engine.plan)."""
+
+    call: Callable
+    work: float
+    claim: Optional[Callable] = None
+    quantum: int = 1
 
 
 def flat_rows(a4):
@@ -28,6 +43,14 @@ def run_items(items, call, work_per_row):
     """
     plan = [(a.shape[0], a.shape[1], wk) for a, wk in zip(items, work_per_row)]
     _engine.run_plan(plan, call)
+
+
+def run_item_calls(outs, calls):
+    """Run a list of ItemCall, one per output 4-D array; a single item with
+    a ``claim`` has its kernels claim their tasks (no Python per task)."""
+    plan = [(a.shape[0], a.shape[1], c.work, c.quantum) for a, c in zip(outs, calls)]
+    claim = calls[0].claim if len(calls) == 1 else None
+    _engine.run_plan(plan, lambda k, f0, f1, y0, y1: calls[k].call(f0, f1, y0, y1), claim=claim)
 
 
 def finish(batch, outputs, keep_2d=True):

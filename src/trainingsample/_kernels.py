@@ -532,23 +532,16 @@ def _copy_pairs(a, b, lo, ro, dr, c, unit, nwide, la, ra, lb, rb):
 
 
 @kernel
-def _pairs(src, dst, bv, wv, bh, wh, hl, c, rnd, shift, hi, y0, y1):
-    """Output rows y0:y1 of one frame (src, dst: (rows, row elements)) when
-    every window has one or two taps on both axes and the horizontal windows
-    leave input columns unread (antialias=False downscales with bilinear,
-    hamming or box).  wv, wh have two columns (zero for one-tap windows).
-
-    Per output row, the two input pixels of each output column are copied
-    from the row's two input rows into four compact rows; one contiguous
-    vectorised loop then blends them vertically -- rounded to the image's
-    dtype, as the vertical pass of ORDER_VH stores it -- and horizontally.
-    Each output element gets the operations ORDER_VH gives it.
-    """
+def _pair_table(bh, wh, hl, c, itemsize, length):
+    """What _pairs needs of the horizontal table, computed once per thread:
+    ``(lo, ro, w0, w1, dr, nwide, unit)`` -- the element offsets of each
+    output column's left and right input pixels in a row of ``length``
+    elements, the two weights per output element, and the copy plan (see
+    _copy_pairs)."""
     cols, col0, _, _ = hl
     gather = cols.shape[0] > 0
     ow = bh.shape[0]
     n = ow * c
-    length = src.shape[1]
     lo = np.empty(ow, np.int64)
     ro = np.empty(ow, np.int64)
     w0 = np.empty(n, wh.dtype)
@@ -563,16 +556,35 @@ def _pairs(src, dst, bv, wv, bh, wh, hl, c, rnd, shift, hi, y0, y1):
             w1[x * c + k] = wh[x, 1]
     # one copy per pixel (see _pixel_unit) where the right pixel sits at a
     # fixed distance from the left one and the row holds the whole copy
-    unit, _ = _pixel_unit(c, src.itemsize)
-    step = max(1, unit // src.itemsize)
-    dr = ro[0] - lo[0]
+    unit, _ = _pixel_unit(c, itemsize)
+    step = max(1, unit // itemsize)
+    dr = ro[0] - lo[0] if ow > 0 else 0
     nwide = ow if unit > 0 else 0
     for x in range(ow):
         if ro[x] - lo[x] != dr:
             nwide = 0
     while nwide > 0 and ro[nwide - 1] + step > length:
         nwide -= 1
-    buf = np.empty((4, n + 16), src.dtype)
+    return lo, ro, w0, w1, dr, nwide, unit
+
+
+@kernel
+def _pairs(src, dst, bv, wv, pt, buf, c, rnd, shift, hi, y0, y1):
+    """Output rows y0:y1 of one frame (src, dst: (rows, row elements)) when
+    every window has one or two taps on both axes and the horizontal windows
+    leave input columns unread (antialias=False downscales with bilinear,
+    hamming or box).  wv has two columns (zero for one-tap windows); ``pt``
+    is the _pair_table of the horizontal table, ``buf`` four rows of at
+    least ``ow * c + 16`` elements.
+
+    Per output row, the two input pixels of each output column are copied
+    from the row's two input rows into four compact rows; one contiguous
+    vectorised loop then blends them vertically -- rounded to the image's
+    dtype, as the vertical pass of ORDER_VH stores it -- and horizontally.
+    Each output element gets the operations ORDER_VH gives it.
+    """
+    lo, ro, w0, w1, dr, nwide, unit = pt
+    n = w0.shape[0]
     la = buf[0]
     ra = buf[1]
     lb = buf[2]
@@ -599,40 +611,59 @@ ORDER_PAIRS = 5  # at most two taps per window on both axes, sparse columns (_pa
 
 
 @kernel
-def resample_frames(src4, src3, flat, dst4, dst3, bv, wv, bh, wh, hl, order, max_tmp_rows, rnd, shift, hi, f0, f1, y0, y1):
-    """Resize frames f0:f1, output rows y0:y1.
-
-    src3/dst3 are (frames, rows, width*channels) views of src4/dst4 (the
-    vertical pass works on whole rows); ``flat``: src3 is such a view of src4
-    (else a placeholder of the right dtype, and only src4 is read).  ``hl`` =
-    (columns, first column, column count, rows per tile) of the horizontal
-    pass (resize.h_layout).  Two-pass orders go through an intermediate of at
-    most ``max_tmp_rows`` rows (kept in cache), processing the band in
-    sub-bands.  The horizontal-first order only resamples the input rows the
-    band's vertical taps touch.
-    """
+def _conv_buffers(src4, src3, dst4, bv, wh, bh, hl, order, max_tmp_rows):
+    """The scratch memory one thread's resampling tasks share, allocated
+    once per thread: ``(tile, out_t, tmp, rowsrc, pt, pbuf)`` -- the
+    horizontal pass's transposed input and output tiles, the intermediate
+    rows of the two-pass orders, the input rows of a horizontal-first
+    sub-band, and _pairs's table and rows (empty where ``order`` does not
+    use them)."""
     in_w = src4.shape[2]
     out_w = dst4.shape[2]
     ch = dst4.shape[3]
+    hcols, hcol0, hncol, hrows = hl
+    two_pass = order == ORDER_H or order == ORDER_VH or order == ORDER_HV
+    # rows of the tiles end in the elements a pixel copy carries past its pixel
+    pad = _pixel_unit(ch, src4.itemsize)[1]
+    tile = np.zeros((hncol if two_pass else 0, hrows * ch + pad), src4.dtype)
+    out_t = np.empty((out_w if two_pass else 0, hrows * ch + pad), dst4.dtype)
+    cap = 0
+    if order == ORDER_VH:
+        tmp = np.empty((max_tmp_rows, in_w, ch), dst4.dtype)
+    elif order == ORDER_HV:
+        cap = max_tmp_rows + np.int64(bv[:, 1].max())
+        tmp = np.empty((cap, out_w, ch), dst4.dtype)
+    else:
+        tmp = np.empty((0, out_w, ch), dst4.dtype)
+    rowsrc = np.empty(cap, np.int64)
+    if order == ORDER_PAIRS:
+        pt = _pair_table(bh, wh, hl, ch, src4.itemsize, src3.shape[2])
+        pbuf = np.empty((4, out_w * ch + 16), src4.dtype)
+    else:
+        pt = _pair_table(bh[:0], wh[:0], hl, ch, src4.itemsize, 0)
+        pbuf = np.empty((4, 0), src4.dtype)
+    return tile, out_t, tmp, rowsrc, pt, pbuf
+
+
+@kernel
+def _resample_task(src4, src3, flat, dst4, dst3, bv, wv, bh, wh, hl, order, max_tmp_rows, rnd, shift, hi, bufs, f0, f1, y0, y1):
+    """Resize frames f0:f1, output rows y0:y1, with a thread's _conv_buffers."""
+    tile, out_t, tmp, rowsrc, pt, pbuf = bufs
+    in_w = src4.shape[2]
+    out_w = dst4.shape[2]
+    ch = dst4.shape[3]
+    hcols, hcol0, hncol, hrows = hl
     if order == ORDER_V:
         for f in range(f0, f1):
             _vpass(src3[f], dst3[f], bv, wv, y1 - y0, y0, y0, y0, rnd, shift, hi)
-        return
-    if order == ORDER_PAIRS:
+    elif order == ORDER_PAIRS:
         for f in range(f0, f1):
-            _pairs(src3[f], dst3[f], bv, wv, bh, wh, hl, ch, rnd, shift, hi, y0, y1)
-        return
-    hcols, hcol0, hncol, hrows = hl
-    # rows of the tiles end in the elements a pixel copy carries past its pixel
-    pad = _pixel_unit(ch, src4.itemsize)[1]
-    tile = np.zeros((hncol, hrows * ch + pad), src4.dtype)
-    out_t = np.empty((out_w, hrows * ch + pad), dst4.dtype)
-    if order == ORDER_H:
+            _pairs(src3[f], dst3[f], bv, wv, pt, pbuf, ch, rnd, shift, hi, y0, y1)
+    elif order == ORDER_H:
         rows = np.arange(y0, y1)
         for f in range(f0, f1):
             _hpass(src3[f], src4[f], flat, rows, y1 - y0, hcols, hcol0, bh, wh, tile, out_t, dst4[f], y0, rnd, shift, hi)
     elif order == ORDER_VH:
-        tmp = np.empty((max_tmp_rows, in_w, ch), dst4.dtype)
         tmp2 = tmp.reshape(max_tmp_rows, in_w * ch)
         rows = np.arange(max_tmp_rows)
         for f in range(f0, f1):
@@ -641,10 +672,8 @@ def resample_frames(src4, src3, flat, dst4, dst3, bv, wv, bh, wh, hl, order, max
                 _vpass(src3[f], tmp2, bv, wv, b - a, a, a, 0, rnd, shift, hi)
                 _hpass(tmp2, tmp, True, rows, b - a, hcols, hcol0, bh, wh, tile, out_t, dst4[f], a, rnd, shift, hi)
     else:
-        cap = max_tmp_rows + np.int64(bv[:, 1].max())
-        tmp = np.empty((cap, out_w, ch), dst4.dtype)
+        cap = rowsrc.shape[0]
         tmp2 = tmp.reshape(cap, out_w * ch)
-        rowsrc = np.empty(cap, np.int64)
         local = np.empty((y1 - y0, 2), bv.dtype)
         for f in range(f0, f1):
             y = y0
@@ -671,6 +700,42 @@ def resample_frames(src4, src3, flat, dst4, dst3, bv, wv, bh, wh, hl, order, max
                     y += 1
                 _hpass(src3[f], src4[f], flat, rowsrc, cnt, hcols, hcol0, bh, wh, tile, out_t, tmp, 0, rnd, shift, hi)
                 _vpass(tmp2, dst3[f], local, wv, y - start, start - y0, start, start, rnd, shift, hi)
+
+
+@kernel
+def resample_frames(src4, src3, flat, dst4, dst3, bv, wv, bh, wh, hl, order, max_tmp_rows, rnd, shift, hi, tasks, ctr):
+    """Resize the tasks of ``tasks`` (rows of (f0, f1, y0, y1): frames
+    f0:f1, output rows y0:y1) that this thread claims from ``ctr`` (see
+    next_task); several threads may run it on one job at once.
+
+    src3/dst3 are (frames, rows, width*channels) views of src4/dst4 (the
+    vertical pass works on whole rows); ``flat``: src3 is such a view of src4
+    (else a placeholder of the right dtype, and only src4 is read).  ``hl`` =
+    (columns, first column, column count, rows per tile) of the horizontal
+    pass (resize.h_layout).  Two-pass orders go through an intermediate of at
+    most ``max_tmp_rows`` rows (kept in cache), processing the band in
+    sub-bands.  The horizontal-first order only resamples the input rows the
+    band's vertical taps touch.  Scratch memory is allocated once per call,
+    after the first task is claimed.
+    """
+    n = tasks.shape[0]
+    k = next_task(ctr, n)
+    if k >= n:
+        return
+    bufs = _conv_buffers(src4, src3, dst4, bv, wh, bh, hl, order, max_tmp_rows)
+    while k < n:
+        _resample_task(src4, src3, flat, dst4, dst3, bv, wv, bh, wh, hl, order, max_tmp_rows, rnd, shift, hi, bufs,
+                       tasks[k, 0], tasks[k, 1], tasks[k, 2], tasks[k, 3])
+        task_done(ctr)
+        k = next_task(ctr, n)
+
+
+@kernel
+def resample_band(src4, src3, flat, dst4, dst3, bv, wv, bh, wh, hl, order, max_tmp_rows, rnd, shift, hi, f0, f1, y0, y1):
+    """One task of resample_frames (frames f0:f1, output rows y0:y1) on the
+    calling thread, with no task table or counter to build."""
+    bufs = _conv_buffers(src4, src3, dst4, bv, wh, bh, hl, order, max_tmp_rows)
+    _resample_task(src4, src3, flat, dst4, dst3, bv, wv, bh, wh, hl, order, max_tmp_rows, rnd, shift, hi, bufs, f0, f1, y0, y1)
 
 
 @kernel
@@ -877,15 +942,16 @@ def pipeline_frames(src4, src3, flat, bv, wv, bh, wh, hl, order, max_tmp_rows, r
     rows = bv.shape[0] if order != ORDER_H else src4.shape[1]
     tmp = np.empty((1, _FUSED_ROWS, out_w, c), src4.dtype)
     tmp3 = tmp.reshape(1, _FUSED_ROWS, out_w * c)
+    bufs = _conv_buffers(src4, src3, tmp, bv, wh, bh, hl, order, max_tmp_rows)
     for f in range(f0, f1):
         for a in range(y0, y1, _FUSED_ROWS):
             b = min(a + _FUSED_ROWS, y1)
             if order == ORDER_H:  # rows map one to one: slice the source
-                resample_frames(src4[f : f + 1, a:b], src3[f : f + 1, a:b], flat, tmp, tmp3, bv, wv, bh, wh, hl, order,
-                                max_tmp_rows, rnd, shift, hi, 0, 1, 0, b - a)
+                _resample_task(src4[f : f + 1, a:b], src3[f : f + 1, a:b], flat, tmp, tmp3, bv, wv, bh, wh, hl, order,
+                               max_tmp_rows, rnd, shift, hi, bufs, 0, 1, 0, b - a)
             else:  # the band's rows of the vertical table
-                resample_frames(src4[f : f + 1], src3[f : f + 1], flat, tmp, tmp3, bv[a:b], wv[a:b], bh, wh, hl, order,
-                                max_tmp_rows, rnd, shift, hi, 0, 1, 0, b - a)
+                _resample_task(src4[f : f + 1], src3[f : f + 1], flat, tmp, tmp3, bv[a:b], wv[a:b], bh, wh, hl, order,
+                               max_tmp_rows, rnd, shift, hi, bufs, 0, 1, 0, b - a)
             epilogue(tmp, dst[f : f + 1], sel, matf, mati, bias, kind, ohi, flip_h, flip_v, chw, a, rows, 0, 1, 0, b - a)
 
 

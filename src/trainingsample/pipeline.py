@@ -683,8 +683,8 @@ class Pipeline:
         flips = g.flip_h or g.flip_v
         if e.identity and not flips:
             # plain geometry: resample (or copy) straight into the output
-            call, work = resample_call(src, dst, r)
-            return call, oh, work
+            rc = resample_call(src, dst, r)
+            return rc.call, oh, rc.work
         kdst = dst.view(np.uint16) if e.kind == K.EPI_F16 else dst
         epi_work = ow * e.cout * 4
         epi = (e.sel, e.matf, e.mati, e.bias, e.kind, e.hi, g.flip_h, g.flip_v, e.chw)

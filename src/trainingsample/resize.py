@@ -220,28 +220,34 @@ def _axis_table(n, resized, start, count, name, antialias, kind, mirror):
 
 
 def resample_call(src4, dst4, r):
-    """``(call(f0, f1, y0, y1), work_per_output_row)`` running the planned
-    resample ``r`` (from resample_setup) of ``src4`` into ``dst4``."""
+    """The _apply.ItemCall running the planned resample ``r`` (from
+    resample_setup) of ``src4`` into ``dst4``."""
     _, oh, ow, _ = dst4.shape
     if r.mode == "nearest":
         xi, yi = r.args
-        return (lambda f0, f1, y0, y1: K.nearest_frames(src4, dst4, xi, yi, f0, f1, y0, y1)), r.work
+        return _apply.ItemCall(lambda f0, f1, y0, y1: K.nearest_frames(src4, dst4, xi, yi, f0, f1, y0, y1), r.work)
     if r.mode == "copy":
-        return _apply.copy_into(src4, dst4), r.work
+        return _apply.ItemCall(_apply.copy_into(src4, dst4), r.work)
     src4c, src3, bv, wv, bh, wh, hl, order, max_tmp_rows, rnd, shift, hi = r.args
     dst3 = dst4.reshape(dst4.shape[0], oh, ow * dst4.shape[3])
     flat = src3 is not None
     if not flat:
         src3 = dst3  # not read (flat=False); keeps one compiled signature
+    args = (src4c, src3, flat, dst4, dst3, bv, wv, bh, wh, hl, order, max_tmp_rows, rnd, shift, hi)
 
     def call(f0, f1, y0, y1):
-        K.resample_frames(src4c, src3, flat, dst4, dst3, bv, wv, bh, wh, hl, order, max_tmp_rows, rnd, shift, hi, f0, f1, y0, y1)
+        K.resample_band(*args, f0, f1, y0, y1)
 
-    return call, r.work
+    def claim(tasks, ctr):
+        K.resample_frames(*args, tasks, ctr)
+
+    # the horizontal pass works in tiles of hl[3] rows: bands of whole tiles
+    quantum = hl[3] if order in (K.ORDER_H, K.ORDER_VH) else 1
+    return _apply.ItemCall(call, r.work, claim, quantum)
 
 
 def _resize_call(src4, dst4, name, antialias):
-    """Return ``(call(f0, f1, y0, y1), work_per_output_row)`` for one 4-D item."""
+    """The _apply.ItemCall of one 4-D item (see resample_call)."""
     return resample_call(src4, dst4, resample_setup(src4, dst4.shape[1], dst4.shape[2], dst4.dtype, name, antialias))
 
 
@@ -251,14 +257,12 @@ def resize_items(items, interpolation, antialias):
     name = ALIASES.get(key, key)
     antialias = V.flag(antialias, "antialias")
     V.output_budget([s.shape[0] * ow * oh * s.shape[3] * s.itemsize for s, (ow, oh) in items], "resize")
-    outs, calls, work = [], [], []
+    outs, calls = [], []
     for src4, (ow, oh) in items:
         dst4 = np.empty((src4.shape[0], oh, ow, src4.shape[3]), src4.dtype)
-        call, wk = _resize_call(src4, dst4, name, antialias)
         outs.append(dst4)
-        calls.append(call)
-        work.append(wk)
-    _apply.run_items(outs, lambda k, f0, f1, y0, y1: calls[k](f0, f1, y0, y1), work)
+        calls.append(_resize_call(src4, dst4, name, antialias))
+    _apply.run_item_calls(outs, calls)
     return outs
 
 

@@ -13,6 +13,7 @@ def warmup(dtypes=("uint8", "uint16", "float32"), verbose=False):
     """
     import trainingsample as ts
     from ._coeffs import FILTERS
+    from .resize import resample_call, resample_setup
 
     t0 = time.perf_counter()
     for name in dtypes:
@@ -28,6 +29,11 @@ def warmup(dtypes=("uint8", "uint16", "float32"), verbose=False):
                     ts.batch_resize_images(lst, size, interpolation=interp)
                     ts.batch_resize_images(imgs, size, interpolation=interp)
                 ts.batch_resize_images(lst, (20, 3), interpolation=interp)  # horizontal-first order
+            # the kernel that split (multi-threaded) resizes run, which claims its tasks
+            for src4 in (imgs[:1], imgs):
+                dst = np.empty((src4.shape[0], 4, 5, c), dt)
+                rc = resample_call(src4, dst, resample_setup(src4, 4, 5, dt, "bilinear", True))
+                rc.claim(np.array([[0, src4.shape[0], 0, 4]], np.int64), np.zeros(2, np.int64))
             ts.batch_calculate_luminance(lst)
             ts.batch_calculate_luminance(imgs)
             if c == 3:
