@@ -531,13 +531,77 @@ def _copy_pairs(a, b, lo, ro, dr, c, unit, nwide, la, ra, lb, rb):
             rb[x * c + k] = b[q + k]
 
 
+# How _pairs blends two pixels with weights (w0, w1), each way exact: the
+# same integers as rnd + w0*p + w1*q >> PRECISION_BITS, clamped (ORDER_VH's
+# arithmetic).  When w0 + w1 is exactly one (1 << PRECISION_BITS) and both are
+# >= 0, that value is p + (rnd + w1*(q - p) >> PRECISION_BITS) -- adding a
+# multiple of the divisor passes through the floor -- and lies between p and
+# q, so no clamp: one multiply instead of two (BLEND_LERP).  When w1 is also a
+# multiple of 2**15 (weights on a 1/128 grid: any integer downscale factor,
+# and 1.5x, 2.5x, ...) and pixels are 8-bit, w1 = m << 15 with m <= 128 and
+# the value is p + (64 + m*(q - p) >> 7), every term within int16: twice the
+# lanes per vector (BLEND_I16).
+BLEND_FULL = 0
+BLEND_LERP = 1
+BLEND_I16 = 2
+_ONE = 1 << PRECISION_BITS
+_I16_SHIFT = 15
+_I16_BITS = PRECISION_BITS - _I16_SHIFT
+_I16_HALF = 1 << (_I16_BITS - 1)  # rnd >> _I16_SHIFT
+
+
+@kernel
+def _pair_blend(w0, w1, best):
+    """The cheapest exact blend (up to ``best``) for weights (w0, w1)."""
+    if w0 < 0 or w1 < 0 or w0 + w1 != _ONE:
+        return BLEND_FULL
+    if best == BLEND_I16 and w1 % (1 << _I16_SHIFT) == 0:
+        return BLEND_I16
+    return min(best, BLEND_LERP)
+
+
+# The three blends of _pairs: d = the pixels of la/ra (row a, left/right
+# pixel) and lb/rb (row b) blended vertically with (a0, a1), rounded and
+# clamped as ORDER_VH's vertical pass stores them, then horizontally with
+# (w0[j], w1[j]).  narrow() takes each sum back to the accumulator (or int16)
+# type after numba's widening, so LLVM keeps it in 32-bit (16-bit) lanes.
+
+
+@kernel
+def _blend_full(d, la, ra, lb, rb, a0, a1, w0, w1, rnd, shift, hi):
+    for j in range(d.shape[0]):
+        left = _store(narrow(rnd + a0 * la[j] + a1 * lb[j], rnd), shift, hi)
+        right = _store(narrow(rnd + a0 * ra[j] + a1 * rb[j], rnd), shift, hi)
+        d[j] = _store(narrow(rnd + w0[j] * left + w1[j] * right, rnd), shift, hi)
+
+
+@kernel
+def _blend_lerp(d, la, ra, lb, rb, a1, w1, rnd):
+    for j in range(d.shape[0]):
+        left = narrow(la[j] + (narrow(rnd + a1 * narrow(lb[j] - la[j], rnd), rnd) >> PRECISION_BITS), rnd)
+        right = narrow(ra[j] + (narrow(rnd + a1 * narrow(rb[j] - ra[j], rnd), rnd) >> PRECISION_BITS), rnd)
+        d[j] = narrow(left + (narrow(rnd + w1[j] * narrow(right - left, rnd), rnd) >> PRECISION_BITS), rnd)
+
+
+@kernel
+def _blend_i16(d, la, ra, lb, rb, av, m1):
+    """av: the vertical multiplier repeated per element (a scalar one made
+    LLVM keep 64-bit lanes); m1: the horizontal multipliers."""
+    z = np.int16(0)
+    for j in range(d.shape[0]):
+        left = narrow(la[j] + narrow(narrow(_I16_HALF + av[j] * narrow(lb[j] - la[j], z), z) >> _I16_BITS, z), z)
+        right = narrow(ra[j] + narrow(narrow(_I16_HALF + av[j] * narrow(rb[j] - ra[j], z), z) >> _I16_BITS, z), z)
+        d[j] = narrow(left + narrow(narrow(_I16_HALF + m1[j] * narrow(right - left, z), z) >> _I16_BITS, z), z)
+
+
 @kernel
 def _pair_table(bh, wh, hl, c, itemsize, length):
     """What _pairs needs of the horizontal table, computed once per thread:
-    ``(lo, ro, w0, w1, dr, nwide, unit)`` -- the element offsets of each
-    output column's left and right input pixels in a row of ``length``
-    elements, the two weights per output element, and the copy plan (see
-    _copy_pairs)."""
+    ``(lo, ro, w0, w1, dr, nwide, unit, blend, m1)`` -- the element offsets
+    of each output column's left and right input pixels in a row of
+    ``length`` elements, the two weights per output element, the copy plan
+    (see _copy_pairs), and the cheapest exact blend the columns allow (see
+    _pair_blend) with, for BLEND_I16, the weights as int16 multipliers."""
     cols, col0, _, _ = hl
     gather = cols.shape[0] > 0
     ow = bh.shape[0]
@@ -565,7 +629,13 @@ def _pair_table(bh, wh, hl, c, itemsize, length):
             nwide = 0
     while nwide > 0 and ro[nwide - 1] + step > length:
         nwide -= 1
-    return lo, ro, w0, w1, dr, nwide, unit
+    blend = BLEND_I16 if itemsize == 1 else BLEND_LERP
+    for x in range(ow):
+        blend = min(blend, _pair_blend(wh[x, 0], wh[x, 1], blend))
+    m1 = np.empty(n if blend == BLEND_I16 else 0, np.int16)
+    for j in range(m1.shape[0]):
+        m1[j] = np.int16(w1[j] // (1 << _I16_SHIFT))  # w1 >= 0 (float weights: never used)
+    return lo, ro, w0, w1, dr, nwide, unit, blend, m1
 
 
 @kernel
@@ -580,26 +650,34 @@ def _pairs(src, dst, bv, wv, pt, buf, c, rnd, shift, hi, y0, y1):
     Per output row, the two input pixels of each output column are copied
     from the row's two input rows into four compact rows; one contiguous
     vectorised loop then blends them vertically -- rounded to the image's
-    dtype, as the vertical pass of ORDER_VH stores it -- and horizontally.
-    Each output element gets the operations ORDER_VH gives it.
+    dtype, as the vertical pass of ORDER_VH stores it -- and horizontally,
+    in the cheapest form the row's and the columns' weights allow (see
+    _pair_blend).  Each output element gets the value ORDER_VH gives it.
     """
-    lo, ro, w0, w1, dr, nwide, unit = pt
+    lo, ro, w0, w1, dr, nwide, unit, hblend, m1 = pt
     n = w0.shape[0]
     la = buf[0]
     ra = buf[1]
     lb = buf[2]
     rb = buf[3]
+    av = np.empty(m1.shape[0], np.int16)  # the row's int16 multiplier, per element
     for y in range(y0, y1):
         ya = np.int64(bv[y, 0])
         _copy_pairs(src[ya], src[ya + bv[y, 1] - 1], lo, ro, dr, c, unit, nwide, la, ra, lb, rb)
         a0 = wv[y, 0]
         a1 = wv[y, 1]
         d = dst[y]
-        # narrow(): back to the accumulator type, so uint8 sums stay in 32-bit lanes
-        for j in range(n):
-            left = _store(narrow(rnd + a0 * la[j] + a1 * lb[j], rnd), shift, hi)
-            right = _store(narrow(rnd + a0 * ra[j] + a1 * rb[j], rnd), shift, hi)
-            d[j] = _store(narrow(rnd + w0[j] * left + w1[j] * right, rnd), shift, hi)
+        if shift is None:  # float32
+            _blend_full(d, la, ra, lb, rb, a0, a1, w0, w1, rnd, shift, hi)
+        else:
+            blend = _pair_blend(a0, a1, hblend)
+            if blend == BLEND_I16:
+                av[:] = a1 >> _I16_SHIFT
+                _blend_i16(d, la, ra, lb, rb, av, m1)
+            elif blend == BLEND_LERP:
+                _blend_lerp(d, la, ra, lb, rb, a1, w1, rnd)
+            else:
+                _blend_full(d, la, ra, lb, rb, a0, a1, w0, w1, rnd, shift, hi)
 
 
 # order codes for resample_frames
