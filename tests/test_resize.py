@@ -169,29 +169,86 @@ class TestNoAntialias:
                 assert diff.max() <= (1 if dtype == np.uint8 else 2), (size, diff.max())
                 assert diff.mean() < 0.25
 
-    @pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.float32])
-    @pytest.mark.parametrize("c", [1, 2, 3, 4, 5])
-    def test_pixel_pairs_equal_vertical_first(self, rng, monkeypatch, dtype, c):
-        # One or two taps per window with unread columns between windows:
-        # the pixel-pair kernel.  It must give exactly what the general
-        # vertical-first order gives.  300 -> 100 puts the last window on the
-        # last column (the pixels copied one element at a time).
+    @pytest.fixture
+    def fresh_plans(self):
+        """Plans and horizontal tables are memoised: tests that patch the
+        planner plan afresh, and leave no patched plan behind."""
+        def clear():
+            R._conv_plan.cache_clear()
+            R._horizontal_table.cache_clear()
 
-        img = noise(rng, (300, 457, c), dtype) if dtype != np.float32 else rng.random((300, 457, c), np.float32)
-        cases = [(interp, size) for interp in ("bilinear", "hamming", "box") for size in [(100, 80), (45, 100), (152, 71), (152, 100)]]
+        clear()
+        yield
+        clear()
+
+    @staticmethod
+    def _pairs_vs_vertical_first(monkeypatch, images_cases):
+        """Resize each (image, [(interp, (w, h))]) through the pixel-pair
+        kernel, then again with the planner patched to the general
+        vertical-first order: the two must be equal bit for bit.  Returns the
+        blends (K.BLEND_*) the pixel-pair tables asked for."""
+        blends = set()
         fast = {}
-        for interp, (w, h) in cases:
-            r = R.resample_setup(img[None], h, w, img.dtype, interp, False)
-            assert r.args[7] == K.ORDER_PAIRS, (interp, w, h)
-            fast[interp, w, h] = ts.resize_image(img, (w, h), interpolation=interp, antialias=False)
+        for i, (img, cases) in enumerate(images_cases):
+            for interp, (w, h) in cases:
+                r = R.resample_setup(img[None], h, w, img.dtype, interp, False)
+                assert r.args[7] == K.ORDER_PAIRS, (interp, w, h)
+                bv, wv, bh, wh, hl = r.args[2:7]
+                pt = K._pair_table(bh, wh, hl, img.shape[2], img.itemsize, img.shape[1] * img.shape[2])
+                blends.add(pt[7])
+                blends.update(K._pair_blend(a0, a1, pt[7]) for a0, a1 in wv[:, :2] if img.dtype != np.float32)
+                fast[i, interp, w, h] = ts.resize_image(img, (w, h), interpolation=interp, antialias=False)
         order = R.choose_order
         monkeypatch.setattr(R, "PAIRS", False)
         monkeypatch.setattr(R, "choose_order", lambda *a, **k: (K.ORDER_VH, order(*a, **k)[1]))
-        R._conv_plan.cache_clear()  # plans are memoised: plan afresh with the patches
-        for interp, (w, h) in cases:
-            assert R.resample_setup(img[None], h, w, img.dtype, interp, False).args[7] == K.ORDER_VH
-            slow = ts.resize_image(img, (w, h), interpolation=interp, antialias=False)
-            np.testing.assert_array_equal(fast[interp, w, h], slow, err_msg=f"{interp} {(w, h)}")
+        R._conv_plan.cache_clear()  # plan afresh with the patches
+        for i, (img, cases) in enumerate(images_cases):
+            for interp, (w, h) in cases:
+                assert R.resample_setup(img[None], h, w, img.dtype, interp, False).args[7] == K.ORDER_VH
+                slow = ts.resize_image(img, (w, h), interpolation=interp, antialias=False)
+                np.testing.assert_array_equal(fast[i, interp, w, h], slow, err_msg=f"{img.shape} {interp} {(w, h)}")
+        return blends
+
+    @pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.float32])
+    @pytest.mark.parametrize("c", [1, 2, 3, 4, 5])
+    def test_pixel_pairs_equal_vertical_first(self, rng, monkeypatch, fresh_plans, dtype, c):
+        # One or two taps per window with unread columns between windows:
+        # the pixel-pair kernel.  It must give exactly what the general
+        # vertical-first order gives.  300 -> 100 puts the last window on the
+        # last column (the pixels copied one element at a time).  Integer
+        # factors (480 -> 120, 160; 320 -> 80, 64) put the weights on the
+        # int16 blend's grid (uint8), 320 -> 70 only the horizontal ones.
+        odd = noise(rng, (300, 457, c), dtype)
+        even = noise(rng, (320, 480, c), dtype)
+        sizes = {id(odd): [(100, 80), (45, 100), (152, 71), (152, 100)], id(even): [(120, 80), (160, 64), (120, 70)]}
+        images_cases = [(img, [(interp, size) for interp in ("bilinear", "hamming", "box") for size in sizes[id(img)]]) for img in (odd, even)]
+        blends = self._pairs_vs_vertical_first(monkeypatch, images_cases)
+        if dtype == np.float32:
+            assert blends == {K.BLEND_FULL}
+        elif dtype == np.uint16:
+            assert blends == {K.BLEND_LERP}
+        else:
+            assert blends == {K.BLEND_LERP, K.BLEND_I16}
+
+    @pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
+    def test_pixel_pairs_weights_not_summing_to_one(self, rng, monkeypatch, fresh_plans, dtype):
+        # Pillow-model tables of two taps sum to exactly one in fixed point;
+        # should a row or column not, the pixel-pair kernel must fall back to
+        # the two-multiply blend for it (a shortcut would round differently).
+        original = R.coefficients
+
+        def uneven(n, resized, name, antialias, kind):
+            b, w = original(n, resized, name, antialias, kind)
+            w = np.array(w)
+            if w.dtype != np.float32 and w.shape[1] == 2:
+                w[::3, 1] += 1  # every third row or column
+            w.setflags(write=False)
+            return b, w
+
+        monkeypatch.setattr(R, "coefficients", uneven)
+        img = noise(rng, (320, 480, 3), dtype)
+        blends = self._pairs_vs_vertical_first(monkeypatch, [(img, [("bilinear", (120, 80)), ("bilinear", (100, 70))])])
+        assert K.BLEND_FULL in blends
 
     def test_pixel_pairs_views_and_threads(self, rng, threads):
         img = noise(rng, (400, 600, 3))
