@@ -79,6 +79,47 @@ def channel_row_sums(src, out, zero, f0, f1, y0, y1):
             out[f, y, 2] = s2
 
 
+@kernel
+def channel_row_sums_flat(src3, out, zero, c, f0, f1, y0, y1):
+    """channel_row_sums of integer rows stored flat (src3: frames, rows,
+    width*c; c = 3 or 4): each row is summed in ``_LANES[c]`` lanes over
+    contiguous blocks, then the lanes of each channel (lane k holds channel
+    k % c) are added up.  The same integers as channel_row_sums; its
+    per-channel loop's strided loads vectorise on some CPUs only, this one
+    loop on all (with unsigned indices: numba then adds no negative-index
+    wraparound, which kept LLVM from vectorising blocks of 48 or 192)."""
+    n = src3.shape[2]
+    width = 192 if c == 3 else 64
+    lanes = np.full(width, zero)
+    body = n - n % width
+    for f in range(f0, f1):
+        for y in range(y0, y1):
+            row = src3[f, y]
+            lanes[:] = zero
+            if c == 3:
+                for x in range(0, body, 192):
+                    for k in range(192):
+                        lanes[k] += row[np.uint64(x + k)]
+            else:
+                for x in range(0, body, 64):
+                    for k in range(64):
+                        lanes[k] += row[np.uint64(x + k)]
+            s0 = zero
+            s1 = zero
+            s2 = zero
+            for k in range(0, width, c):
+                s0 += lanes[k]
+                s1 += lanes[k + 1]
+                s2 += lanes[k + 2]
+            for x in range(body, n, c):  # n - body is a multiple of c
+                s0 += row[x]
+                s1 += row[x + 1]
+                s2 += row[x + 2]
+            out[f, y, 0] = s0
+            out[f, y, 1] = s1
+            out[f, y, 2] = s2
+
+
 # --------------------------------------------------------------------------
 # channel conversions
 

@@ -11,14 +11,19 @@ _ACC = {np.dtype(np.uint8): np.uint32(0), np.dtype(np.uint16): np.uint64(0), np.
 
 def _luminance(batch, standard):
     weights = STANDARDS[V.choice(standard, tuple(STANDARDS), "standard")]
-    sums, srcs = [], []
+    sums, srcs, flats = [], [], []
     for a in batch.arrays:
         srcs.append(a)
         sums.append(np.empty((a.shape[0], a.shape[1], 3), np.float64 if a.dtype == np.float32 else np.uint64))
+        # integer RGB/RGBA rows stored flat: summed in contiguous lanes
+        flats.append(_apply.flat_rows(a) if a.dtype != np.float32 and a.shape[3] in (3, 4) else None)
 
     def call(k, f0, f1, y0, y1):
         a = srcs[k]
-        K.channel_row_sums(a, sums[k], _ACC[a.dtype], f0, f1, y0, y1)
+        if flats[k] is not None:
+            K.channel_row_sums_flat(flats[k], sums[k], _ACC[a.dtype], a.shape[3], f0, f1, y0, y1)
+        else:
+            K.channel_row_sums(a, sums[k], _ACC[a.dtype], f0, f1, y0, y1)
 
     _apply.run_items(sums, call, [a.shape[2] * a.shape[3] for a in srcs])
     values = []
