@@ -3,6 +3,7 @@ import pytest
 from PIL import Image
 
 import trainingsample as ts
+from trainingsample import _kernels as K
 from conftest import noise, photos
 from reference import luminance as oracle_luminance
 
@@ -42,6 +43,33 @@ class TestLuminance:
         for n in (2, 3, 7):
             ts.set_num_threads(n)
             assert ts.batch_calculate_luminance(imgs) == one  # exact equality
+
+    @pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
+    @pytest.mark.parametrize("channels", [3, 4])
+    def test_lane_sums_equal_channel_sums(self, rng, dtype, channels):
+        # Integer RGB/RGBA rows stored flat are summed in contiguous lanes
+        # (blocks of 192 or 64 elements, then a tail): the row sums must be
+        # the exact per-channel sums, for widths around the block sizes and
+        # for full-scale pixels (the largest sums).
+        full = np.iinfo(dtype).max
+        for width in (1, 15, 16, 63, 64, 65, 127, 128, 129, 1366):
+            for img in (noise(rng, (2, 3, width, channels), dtype), np.full((1, 2, width, channels), full, dtype)):
+                want = img[..., :3].sum(axis=2, dtype=np.uint64)
+                got = np.zeros(want.shape, np.uint64)
+                acc = np.uint32(0) if dtype == np.uint8 else np.uint64(0)
+                flat = img.reshape(img.shape[0], img.shape[1], width * channels)
+                K.channel_row_sums_flat(flat, got, acc, channels, 0, img.shape[0], 0, img.shape[1])
+                np.testing.assert_array_equal(got, want, err_msg=f"width {width}")
+                per_channel = np.zeros(want.shape, np.uint64)
+                K.channel_row_sums(img, per_channel, acc, 0, img.shape[0], 0, img.shape[1])
+                np.testing.assert_array_equal(per_channel, want)
+
+    @pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.float32])
+    def test_views_equal_copies(self, rng, dtype):
+        # flat rows take the lane kernel, other strides the per-channel one
+        img = noise(rng, (50, 300, 4), dtype)
+        for view in (img[:, :, :3], img[:, :, 2::-1], img[:, ::2], img[::-1], img[:, :, 1:]):
+            assert ts.calculate_luminance(view) == ts.calculate_luminance(view.copy())
 
     @pytest.mark.parametrize("channels", [2, 5])
     def test_other_channel_counts_rejected(self, rng, channels):
