@@ -82,12 +82,13 @@ def channel_row_sums(src, out, zero, f0, f1, y0, y1):
 @kernel
 def channel_row_sums_flat(src3, out, zero, c, f0, f1, y0, y1):
     """channel_row_sums of integer rows stored flat (src3: frames, rows,
-    width*c; c = 3 or 4): each row is summed in ``_LANES[c]`` lanes over
-    contiguous blocks, then the lanes of each channel (lane k holds channel
-    k % c) are added up.  The same integers as channel_row_sums; its
-    per-channel loop's strided loads vectorise on some CPUs only, this one
-    loop on all (with unsigned indices: numba then adds no negative-index
-    wraparound, which kept LLVM from vectorising blocks of 48 or 192)."""
+    width*c; c = 3 or 4): each row is summed in 192 (c = 3) or 64 (c = 4)
+    lanes over contiguous blocks, then the lanes of each channel (lane k
+    holds channel k % c) are added up.  The same integers as
+    channel_row_sums; its per-channel loop's strided loads vectorise on some
+    CPUs only, this one loop on all (with unsigned indices: numba then adds
+    no negative-index wraparound, which kept LLVM from vectorising blocks of
+    48 or 192)."""
     n = src3.shape[2]
     width = 192 if c == 3 else 64
     lanes = np.full(width, zero)
@@ -651,11 +652,13 @@ def _pair_table(bh, wh, hl, c, itemsize, length):
     ro = np.empty(ow, np.int64)
     w0 = np.empty(n, wh.dtype)
     w1 = np.empty(n, wh.dtype)
+    blend = BLEND_I16 if itemsize == 1 else BLEND_LERP
     for x in range(ow):
         t = np.int64(bh[x, 0])
         e = t + bh[x, 1] - 1
         lo[x] = (cols[t] if gather else col0 + t) * c
         ro[x] = (cols[e] if gather else col0 + e) * c
+        blend = _pair_blend(wh[x, 0], wh[x, 1], blend)
         for k in range(c):
             w0[x * c + k] = wh[x, 0]
             w1[x * c + k] = wh[x, 1]
@@ -670,9 +673,6 @@ def _pair_table(bh, wh, hl, c, itemsize, length):
             nwide = 0
     while nwide > 0 and ro[nwide - 1] + step > length:
         nwide -= 1
-    blend = BLEND_I16 if itemsize == 1 else BLEND_LERP
-    for x in range(ow):
-        blend = min(blend, _pair_blend(wh[x, 0], wh[x, 1], blend))
     m1 = np.empty(n if blend == BLEND_I16 else 0, np.int16)
     for j in range(m1.shape[0]):
         m1[j] = np.int16(w1[j] // (1 << _I16_SHIFT))  # w1 >= 0 (float weights: never used)
