@@ -268,6 +268,77 @@ class TestNoAntialias:
         assert sharp.std() > aa.std()  # no antialiasing keeps more of the noise
 
 
+class TestUint8Blocks:
+    """The uint8 vertical kernel's 16-bit blocks (conv_u8_*): every output
+    equals Pillow's fixed-point integer, rnd + sum(w * x) >> 22 clamped to
+    [0, 255], with int32 wraparound, whatever the weights."""
+
+    RND = np.int32(1 << 21)
+
+    @staticmethod
+    def fixed_point(src, bounds, weights):
+        out = np.empty((bounds.shape[0], src.shape[1]), np.uint8)
+        for i, (y, n) in enumerate(bounds):
+            acc = 1 << 21
+            for k in range(n):
+                acc = acc + int(weights[i, k]) * src[y + k].astype(np.int64)
+            acc = (acc + (1 << 31)) % (1 << 32) - (1 << 31)  # int32 wraparound
+            out[i] = np.clip(acc >> 22, 0, 255)
+        return out
+
+    def run(self, src, bounds, weights, packed=None, dst=None):
+        dst = np.full((bounds.shape[0], src.shape[1]), 7, np.uint8) if dst is None else dst
+        if packed is None:
+            packed = np.empty((0, 0), np.int32)
+        K._vpass(src, dst, bounds, weights, packed, bounds.shape[0], 0, 0, 0, self.RND, 22, np.int32(255))
+        return dst
+
+    @pytest.mark.parametrize("width", [16, 17, 31, 32, 47, 48, 63, 64, 65, 80, 96, 97, 112, 127, 130, 203])
+    @pytest.mark.parametrize("interp,rows,out", [("bilinear", 60, 6), ("lanczos3", 45, 13), ("bicubic", 20, 51),
+                                                 ("box", 9, 27), ("hamming", 31, 31), ("lanczos4", 7, 3)])
+    def test_pillow_tables(self, rng, width, interp, rows, out):
+        # downscales (odd and even tap counts), upscales (single taps of
+        # weight exactly 1 << 22 for box), negative lobes; widths around the
+        # 64-, 32- and 16-column blocks and the element-wise rest
+        bounds, weights = R.coefficients(rows, out, interp, True, "int32")
+        src = noise(rng, (rows, width))
+        want = self.fixed_point(src, bounds, weights)
+        np.testing.assert_array_equal(self.run(src, bounds, weights), want)
+        np.testing.assert_array_equal(self.run(src, bounds, weights, K._pack_table(bounds, weights, 22)), want)
+
+    @settings(max_examples=60, deadline=None)
+    @given(st.data())
+    def test_any_weights(self, data):
+        # weights anywhere in [-2**22, 2**22], sums that wrap around int32,
+        # any tap count: the split into high and low parts is exact
+        n_out = data.draw(st.integers(1, 4))
+        taps = data.draw(st.integers(1, 9))
+        width = data.draw(st.sampled_from([16, 32, 64, 96, 112]))
+        rows = taps + data.draw(st.integers(0, 3))
+        seed = data.draw(st.integers(0, 2**32 - 1))
+        r = np.random.default_rng(seed)
+        lo = data.draw(st.sampled_from([-(1 << 22), -2048, 0]))
+        weights = r.integers(lo, (1 << 22) + 1, (n_out, taps), dtype=np.int32)
+        weights[:, ::3] = data.draw(st.sampled_from([1 << 22, -(1 << 22), 2047, -2049, 0]))
+        starts = r.integers(0, rows - taps + 1, n_out)
+        counts = r.integers(1, taps + 1, n_out)
+        bounds = np.stack([starts, counts], axis=1).astype(np.int32)
+        src = r.integers(0, 256, (rows, width), dtype=np.uint8)
+        src[:, : width // 2] = data.draw(st.sampled_from([0, 255]))
+        np.testing.assert_array_equal(self.run(src, bounds, weights), self.fixed_point(src, bounds, weights))
+
+    def test_views(self, rng):
+        # rows with gaps between them, rows in reverse order, a destination view
+        bounds, weights = R.coefficients(50, 7, "bicubic", True, "int32")
+        big = noise(rng, (50, 300))
+        dst = np.zeros((7, 300), np.uint8)
+        for src in (big[:, 13:213], big[::-1, 40:120], big[:, ::-1][:, :96]):
+            want = self.fixed_point(src, bounds, weights)
+            got = self.run(src, bounds, weights, dst=dst[:, 50 : 50 + src.shape[1]])
+            np.testing.assert_array_equal(got, want)
+            assert not dst[:, :50].any()
+
+
 class TestProperties:
     @settings(max_examples=60, deadline=None)
     @given(

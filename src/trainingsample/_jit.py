@@ -21,6 +21,8 @@ from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic
 
+from ._coeffs import PRECISION_BITS
+
 FASTMATH = frozenset({"contract"})
 
 
@@ -166,3 +168,149 @@ def cpu_relax(typingctx):
         return context.get_dummy_value()
 
     return types.void(), codegen
+
+
+# -- the uint8 convolution block ---------------------------------------------
+
+_I8, _I16, _I32, _I64 = ir.IntType(8), ir.IntType(16), ir.IntType(32), ir.IntType(64)
+
+
+def _unpack_mask(low, n):
+    """Indices that interleave the bytes of two n-byte vectors within each
+    16-byte lane (x86 punpcklbw / punpckhbw)."""
+    mask = []
+    for lane in range(n // 16):
+        base = lane * 16 + (0 if low else 8)
+        for i in range(8):
+            mask += [base + i, n + base + i]
+    return mask
+
+
+def _conv_u8_codegen(width, context, builder, sig, args):
+    """IR of conv_u8_* (see _make_conv_u8) for ``width`` columns."""
+    vb = ir.VectorType(_I8, width)
+    q = width // 4  # int32 lanes per quarter of the block
+    vq = ir.VectorType(_I32, q)
+    vw = ir.VectorType(_I16, 2 * q)
+    v2q = ir.VectorType(_I32, 2 * q)
+    mask = ir.VectorType(_I32, width)
+    src = context.make_array(sig.args[0])(context, builder, args[0])
+    wpk = context.make_array(sig.args[3])(context, builder, args[3])
+    dst = context.make_array(sig.args[5])(context, builder, args[5])
+    cast = [context.cast(builder, args[i], sig.args[i], types.int64) for i in (1, 2, 4, 6)]
+    offset, stride, ntaps, doff = cast
+    rnd = context.cast(builder, args[7], sig.args[7], types.int32)
+    one = ir.Constant(_I64, 1)
+    npair = builder.ashr(builder.add(ntaps, one), one)
+    first = builder.gep(src.data, [offset])
+    entry = builder.block
+    loop = builder.append_basic_block("conv_u8_loop")
+    done = builder.append_basic_block("conv_u8_done")
+    builder.branch(loop)
+
+    builder.position_at_end(loop)
+    k = builder.phi(_I64)
+    k.add_incoming(ir.Constant(_I64, 0), entry)
+    zq = ir.Constant(vq, None)
+    acc = []
+    for _ in range(8):
+        phi = builder.phi(vq)
+        phi.add_incoming(zq, entry)
+        acc.append(phi)
+    k2 = builder.shl(k, one)
+    pa = builder.gep(first, [builder.mul(k2, stride)])
+    # an odd tap count: the last pair reads its one row twice (weight 0)
+    single = builder.icmp_signed(">=", builder.add(k2, one), ntaps)
+    pb = builder.gep(pa, [builder.select(single, ir.Constant(_I64, 0), stride)])
+    a = builder.load(builder.bitcast(pa, vb.as_pointer()), align=1)
+    b = builder.load(builder.bitcast(pb, vb.as_pointer()), align=1)
+    zero = ir.Constant(vb, None)
+    words = []
+    for pair in (builder.shuffle_vector(a, b, ir.Constant(mask, _unpack_mask(True, width))),
+                 builder.shuffle_vector(a, b, ir.Constant(mask, _unpack_mask(False, width)))):
+        for low in (True, False):
+            w = builder.shuffle_vector(pair, zero, ir.Constant(mask, _unpack_mask(low, width)))
+            words.append(builder.bitcast(w, vw))  # (row a, row b) of a column per int32 lane
+
+    def broadcast(ptr):
+        v = builder.insert_element(ir.Constant(vq, ir.Undefined), builder.load(ptr), ir.Constant(_I32, 0))
+        v = builder.shuffle_vector(v, v, ir.Constant(ir.VectorType(_I32, q), [0] * q))
+        return builder.bitcast(v, vw)
+
+    wp = builder.gep(wpk.data, [k2])
+    weights = (broadcast(wp), broadcast(builder.gep(wp, [one])))
+    even = ir.Constant(ir.VectorType(_I32, q), list(range(0, 2 * q, 2)))
+    odd = ir.Constant(ir.VectorType(_I32, q), list(range(1, 2 * q, 2)))
+
+    def madd(x, w):  # LLVM selects pmaddwd / vpdpwssd for this pattern
+        m = builder.mul(builder.sext(x, v2q), builder.sext(w, v2q))
+        return builder.add(builder.shuffle_vector(m, m, even), builder.shuffle_vector(m, m, odd))
+
+    new = [builder.add(acc[h * 4 + i], madd(words[i], weights[h])) for h in (0, 1) for i in range(4)]
+    k1 = builder.add(k, one)
+    body_end = builder.block
+    k.add_incoming(k1, body_end)
+    for phi, value in zip(acc, new):
+        phi.add_incoming(value, body_end)
+    builder.cbranch(builder.icmp_signed("<", k1, npair), loop, done)
+
+    builder.position_at_end(done)
+    rv = builder.insert_element(ir.Constant(vq, ir.Undefined), rnd, ir.Constant(_I32, 0))
+    rv = builder.shuffle_vector(rv, rv, ir.Constant(ir.VectorType(_I32, q), [0] * q))
+    top = ir.Constant(vq, [255] * q)
+    outs = []
+    for i in range(4):
+        v = builder.add(builder.add(builder.shl(new[i], ir.Constant(vq, [11] * q)), new[4 + i]), rv)
+        v = builder.ashr(v, ir.Constant(vq, [PRECISION_BITS] * q))
+        v = builder.select(builder.icmp_signed("<", v, zq), zq, v)
+        outs.append(builder.select(builder.icmp_signed(">", v, top), top, v))
+    # quarter i holds columns lane*16 + i*4 + (0..3) of every 16-byte lane
+    low = builder.shuffle_vector(outs[0], outs[1], ir.Constant(ir.VectorType(_I32, 2 * q), list(range(2 * q))))
+    high = builder.shuffle_vector(outs[2], outs[3], ir.Constant(ir.VectorType(_I32, 2 * q), list(range(2 * q))))
+    every = builder.shuffle_vector(low, high, ir.Constant(mask, list(range(width))))
+    order = []
+    for col in range(width):
+        lane, r = divmod(col, 16)
+        i, j = divmod(r, 4)
+        order.append(i * q + lane * 4 + j)
+    cols = builder.shuffle_vector(every, every, ir.Constant(mask, order))
+    dp = builder.bitcast(builder.gep(dst.data, [doff]), vb.as_pointer())
+    builder.store(builder.trunc(cols, vb), dp, align=1)
+
+
+
+def _make_conv_u8(width):
+    @intrinsic
+    def conv_u8(typingctx, src, offset, stride, wpk, ntaps, dst, doff, rnd):
+        if not (isinstance(src, types.Array) and isinstance(dst, types.Array) and isinstance(wpk, types.Array)):
+            return None
+        if not all(isinstance(t, types.Integer) for t in (offset, stride, ntaps, doff, rnd)):
+            return None
+        active = src.dtype == types.uint8 and dst.dtype == types.uint8 and wpk.dtype == types.int32
+
+        def codegen(context, builder, sig, args):
+            if active:
+                _conv_u8_codegen(width, context, builder, sig, args)
+            return context.get_dummy_value()
+
+        return types.void(src, offset, stride, wpk, ntaps, dst, doff, rnd), codegen
+
+    conv_u8.__doc__ = CONV_U8_DOC.format(width=width)
+    return conv_u8
+
+
+CONV_U8_DOC = """One {width}-column block of the uint8 convolution, exact:
+    dst.flat[doff + j] = clamp((rnd + sum_k w_k * src.flat[offset + k*stride + j]) >> 22, 0, 255)
+    for j < {width}, k < ntaps, with w_k the int32 fixed-point weights packed
+    in pairs by pack_weight_pairs.  Rows are taken two at a time, interleaved
+    as 16-bit pairs and multiplied by a weight pair in one pmaddwd-shaped
+    step (vpdpwssd with AVX-VNNI), with each weight split into its high bits
+    (w >> 11) and low 11 bits: two int32 sums whose combination is the int32
+    sum, bit for bit.  Generic LLVM vector IR, so it compiles for every CPU.
+    Does nothing unless src and dst are uint8 arrays (kernels serving every
+    dtype call it only for uint8).  No bounds check: the caller makes sure
+    every byte read and written lies in its array; ntaps >= 1."""
+
+conv_u8_64 = _make_conv_u8(64)
+conv_u8_32 = _make_conv_u8(32)
+conv_u8_16 = _make_conv_u8(16)

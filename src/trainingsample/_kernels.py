@@ -14,7 +14,7 @@ it, so results do not depend on how work is split across threads.
 import numpy as np
 
 from ._coeffs import PRECISION_BITS
-from ._jit import copy_bytes, cpu_relax, fetch_add, kernel, load_acquire, narrow, prefetch
+from ._jit import conv_u8_16, conv_u8_32, conv_u8_64, copy_bytes, cpu_relax, fetch_add, kernel, load_acquire, narrow, prefetch
 
 # --------------------------------------------------------------------------
 # Tasks shared by threads (see _engine.run_claimed): ``ctr`` is an int64
@@ -262,6 +262,8 @@ def gray_to_rgb(src, dst, f0, f1, y0, y1):
 # The intermediate image between the passes has the output dtype, as in Pillow.
 
 _VBLOCK = 512
+# _vpass packs each row's uint8 weights itself
+_NO_PACKED = np.empty((0, 0), np.int32)
 
 
 @kernel
@@ -279,16 +281,52 @@ def _store(v, shift, hi):
 
 
 @kernel
-def _vpass(src, dst, bounds, weights, rows, b_off, w_off, d_off, rnd, shift, hi):
+def _pack_pairs(wr, n, wpk):
+    """The weights wr[:n] as conv_u8_*'s pairs: wpk[2p] holds the high parts
+    (w >> 11) of taps 2p and 2p + 1 as two int16 (tap 2p in the low half),
+    wpk[2p + 1] their low 11 bits; a missing last tap weighs 0."""
+    for p in range((n + 1) // 2):
+        wa = np.int64(wr[2 * p])
+        wb = np.int64(wr[2 * p + 1]) if 2 * p + 1 < n else np.int64(0)
+        wpk[2 * p] = np.int32(((wa >> 11) & 0xFFFF) | ((wb >> 11) << 16))
+        wpk[2 * p + 1] = np.int32((wa & 2047) | ((wb & 2047) << 16))
+
+
+@kernel
+def _pack_table(bounds, weights, shift):
+    """_pack_pairs of every row of an integer weight table (rows of
+    ``weights.shape[1] + 2`` int32); no rows for float weights."""
+    if shift is None:
+        return np.empty((0, 0), np.int32)
+    packed = np.empty((weights.shape[0], weights.shape[1] + 2), np.int32)
+    for i in range(weights.shape[0]):
+        _pack_pairs(weights[i], bounds[i, 1], packed[i])
+    return packed
+
+
+@kernel
+def _vpass(src, dst, bounds, weights, packed, rows, b_off, w_off, d_off, rnd, shift, hi):
     """dst[d_off + i] = sum_k weights[w_off + i, k] * src[bounds[b_off + i, 0] + k]
 
-    for i in range(rows); src, dst are 2-D (rows, row elements).  Rows are
-    processed in column blocks, four taps per sweep, so the accumulator stays
-    in L1 and the inner loop is contiguous and vectorised.
+    for i in range(rows); src, dst are 2-D (rows, row elements).  uint8 rows
+    (contiguous elements) go through conv_u8_64/16 blocks, two taps per
+    multiply in 16-bit lanes, with ``packed[w_off + i]`` (_pack_table) as the
+    weights, or each row packed here when ``packed`` has no rows; the rest of
+    the row, and other dtypes, in column blocks, four taps per sweep, so the
+    accumulator stays in L1 and the inner loop is contiguous and vectorised.
+    Same integers either way.
     """
     length = src.shape[1]
     line = max(1, 64 // src.itemsize)  # elements per cache line
     acc = np.full(_VBLOCK, rnd)
+    # columns [0, wide) by 64-column blocks, [wide, fast) by one 32- and/or
+    # one 16-column block
+    fast = 0
+    if shift is not None and src.itemsize == 1 and dst.itemsize == 1 and hi == 255 and length >= 16:
+        if src.strides[1] == 1 and dst.strides[1] == 1:
+            fast = length - length % 16
+    wide = fast - fast % 64
+    wpk = np.empty(weights.shape[1] + 2 if fast > 0 and packed.shape[0] == 0 else 0, np.int32)
     for i in range(rows):
         ymin = bounds[b_off + i, 0]
         n = bounds[b_off + i, 1]
@@ -299,7 +337,25 @@ def _vpass(src, dst, bounds, weights, rows, b_off, w_off, d_off, rnd, shift, hi)
         ny = bounds[b_off + i + 1, 0] if i + 1 < rows else 0
         ne = ny + bounds[b_off + i + 1, 1] if i + 1 < rows else 0
         nfirst = max(ny, ymin + n)
-        for jb in range(0, length, _VBLOCK):
+        if fast > 0:
+            if packed.shape[0] > 0:
+                wp = packed[w_off + i]
+            else:
+                _pack_pairs(wr, n, wpk)
+                wp = wpk
+            top = np.int64(ymin) * src.strides[0]
+            drow = np.int64(d_off + i) * dst.strides[0]
+            for jb in range(0, wide, 64):
+                for yy in range(nfirst, ne):
+                    prefetch(src[yy], jb)
+                conv_u8_64(src, top + jb, src.strides[0], wp, n, dst, drow + jb, rnd)
+            jb = wide
+            if jb + 32 <= fast:
+                conv_u8_32(src, top + jb, src.strides[0], wp, n, dst, drow + jb, rnd)
+                jb += 32
+            if jb < fast:
+                conv_u8_16(src, top + jb, src.strides[0], wp, n, dst, drow + jb, rnd)
+        for jb in range(fast, length, _VBLOCK):
             je = min(jb + _VBLOCK, length)
             m = je - jb
             for yy in range(nfirst, ne):
@@ -512,10 +568,14 @@ def _hpass(src2, src3, flat, rows, nrows, cols, col0, bh, wh, tile, out_t, dst3,
     c = src3.shape[2]
     per = tile.shape[1] // c
     ow = out_t.shape[0]
+    packed = _pack_table(bh, wh, shift)
+    # the convolution skips the pad elements past the last row's pixels:
+    # _untile's word copies read them but the next copy overwrites them
+    used = per * c
     for r0 in range(0, nrows, per):
         nr = min(per, nrows - r0)
         _tile_rows(src2, src3, flat, rows, r0, nr, cols, col0, tile)
-        _vpass(tile, out_t, bh, wh, ow, 0, 0, 0, rnd, shift, hi)
+        _vpass(tile[:, :used], out_t[:, :used], bh, wh, packed, ow, 0, 0, 0, rnd, shift, hi)
         _untile(out_t, nr, dst3, drow + r0)
 
 
@@ -774,7 +834,7 @@ def _resample_task(src4, src3, flat, dst4, dst3, bv, wv, bh, wh, hl, order, max_
     hcols, hcol0, hncol, hrows = hl
     if order == ORDER_V:
         for f in range(f0, f1):
-            _vpass(src3[f], dst3[f], bv, wv, y1 - y0, y0, y0, y0, rnd, shift, hi)
+            _vpass(src3[f], dst3[f], bv, wv, _NO_PACKED, y1 - y0, y0, y0, y0, rnd, shift, hi)
     elif order == ORDER_PAIRS:
         for f in range(f0, f1):
             _pairs(src3[f], dst3[f], bv, wv, pt, pbuf, ch, rnd, shift, hi, y0, y1)
@@ -788,7 +848,7 @@ def _resample_task(src4, src3, flat, dst4, dst3, bv, wv, bh, wh, hl, order, max_
         for f in range(f0, f1):
             for a in range(y0, y1, max_tmp_rows):
                 b = min(a + max_tmp_rows, y1)
-                _vpass(src3[f], tmp2, bv, wv, b - a, a, a, 0, rnd, shift, hi)
+                _vpass(src3[f], tmp2, bv, wv, _NO_PACKED, b - a, a, a, 0, rnd, shift, hi)
                 _hpass(tmp2, tmp, True, rows, b - a, hcols, hcol0, bh, wh, tile, out_t, dst4[f], a, rnd, shift, hi)
     else:
         cap = rowsrc.shape[0]
@@ -818,7 +878,7 @@ def _resample_task(src4, src3, flat, dst4, dst3, bv, wv, bh, wh, hl, order, max_
                         last_end = e
                     y += 1
                 _hpass(src3[f], src4[f], flat, rowsrc, cnt, hcols, hcol0, bh, wh, tile, out_t, tmp, 0, rnd, shift, hi)
-                _vpass(tmp2, dst3[f], local, wv, y - start, start - y0, start, start, rnd, shift, hi)
+                _vpass(tmp2, dst3[f], local, wv, _NO_PACKED, y - start, start - y0, start, start, rnd, shift, hi)
 
 
 @kernel
