@@ -8,8 +8,10 @@ output element is computed by the same sequence of operations whatever row
 band or thread computes it, so results never depend on the thread count.
 ``tests/test_jit.py`` fails if any module calls ``numba.njit`` directly.
 ``prefetch``, ``copy_bytes`` and ``narrow`` are the LLVM intrinsics the
-kernels use; ``fetch_add``, ``load_acquire`` and ``cpu_relax`` the atomics
-and spin hint with which the engine's threads share a job's task counter.
+kernels use; ``conv_u8_64/32/16`` a block of the uint8 convolution written
+as vector IR (numba code gets no 16-bit multiply-adds from LLVM);
+``fetch_add``, ``load_acquire`` and ``cpu_relax`` the atomics and spin hint
+with which the engine's threads share a job's task counter.
 numba's on-disk cache is keyed on the file of the compiled function, so after
 changing an intrinsic here, touch _kernels.py (or clear ``__pycache__``) to
 recompile the kernels that use it.
@@ -278,7 +280,6 @@ def _conv_u8_codegen(width, context, builder, sig, args):
     builder.store(builder.trunc(cols, vb), dp, align=1)
 
 
-
 def _make_conv_u8(width):
     @intrinsic
     def conv_u8(typingctx, src, offset, stride, wpk, ntaps, dst, doff, rnd):
@@ -300,16 +301,19 @@ def _make_conv_u8(width):
 
 
 CONV_U8_DOC = """One {width}-column block of the uint8 convolution, exact:
-    dst.flat[doff + j] = clamp((rnd + sum_k w_k * src.flat[offset + k*stride + j]) >> 22, 0, 255)
-    for j < {width}, k < ntaps, with w_k the int32 fixed-point weights packed
-    in pairs by pack_weight_pairs.  Rows are taken two at a time, interleaved
-    as 16-bit pairs and multiplied by a weight pair in one pmaddwd-shaped
-    step (vpdpwssd with AVX-VNNI), with each weight split into its high bits
-    (w >> 11) and low 11 bits: two int32 sums whose combination is the int32
-    sum, bit for bit.  Generic LLVM vector IR, so it compiles for every CPU.
-    Does nothing unless src and dst are uint8 arrays (kernels serving every
-    dtype call it only for uint8).  No bounds check: the caller makes sure
-    every byte read and written lies in its array; ntaps >= 1."""
+    out[j] = clamp((rnd + sum_k w_k * row_k[j]) >> 22, 0, 255) for j < {width}
+    and k < ntaps, where row_k starts ``offset + k*stride`` bytes past src's
+    first element, out ``doff`` bytes past dst's, and the int32 fixed-point
+    weights w_k come packed in pairs (_kernels._pack_pairs).  Rows are taken
+    two at a time, interleaved as 16-bit pairs and multiplied by a weight
+    pair in one pmaddwd-shaped step (vpdpwssd with AVX-VNNI), each weight
+    split into its high bits (w >> 11, an int16 while |w| < 2**26) and its
+    low 11 bits: two int32 sums that combine into the int32 sum (modulo
+    2**32, as the element-wise loop), bit for bit.  Generic LLVM vector IR,
+    so it compiles for every CPU.  Does nothing unless src and dst are uint8
+    arrays (kernels serving every dtype call it only for uint8).  No bounds
+    check: the caller makes sure every byte read and written lies in its
+    array; ntaps >= 1."""
 
 conv_u8_64 = _make_conv_u8(64)
 conv_u8_32 = _make_conv_u8(32)

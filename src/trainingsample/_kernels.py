@@ -292,11 +292,27 @@ def _pack_pairs(wr, n, wpk):
         wpk[2 * p + 1] = np.int32((wa & 2047) | ((wb & 2047) << 16))
 
 
+# conv_u8_*'s weights split into an int16 high part: |w| < 2**26
+_SPLIT_LIMIT = 1 << 26
+
+
 @kernel
-def _pack_table(bounds, weights, shift):
+def _split_fits(bounds, weights, b_off, w_off, rows):
+    """Whether every tap weight of rows w_off:w_off+rows has |w| < 2**26."""
+    for i in range(rows):
+        wr = weights[w_off + i]
+        for k in range(bounds[b_off + i, 1]):
+            if wr[k] >= _SPLIT_LIMIT or wr[k] <= -_SPLIT_LIMIT:
+                return False
+    return True
+
+
+@kernel
+def _pack_table(bounds, weights, shift, wanted):
     """_pack_pairs of every row of an integer weight table (rows of
-    ``weights.shape[1] + 2`` int32); no rows for float weights."""
-    if shift is None:
+    ``weights.shape[1] + 2`` int32); no rows for float weights or when not
+    ``wanted`` (images other than uint8)."""
+    if shift is None or not wanted:
         return np.empty((0, 0), np.int32)
     packed = np.empty((weights.shape[0], weights.shape[1] + 2), np.int32)
     for i in range(weights.shape[0]):
@@ -323,7 +339,7 @@ def _vpass(src, dst, bounds, weights, packed, rows, b_off, w_off, d_off, rnd, sh
     # one 16-column block
     fast = 0
     if shift is not None and src.itemsize == 1 and dst.itemsize == 1 and hi == 255 and length >= 16:
-        if src.strides[1] == 1 and dst.strides[1] == 1:
+        if src.strides[1] == 1 and dst.strides[1] == 1 and _split_fits(bounds, weights, b_off, w_off, rows):
             fast = length - length % 16
     wide = fast - fast % 64
     wpk = np.empty(weights.shape[1] + 2 if fast > 0 and packed.shape[0] == 0 else 0, np.int32)
@@ -568,7 +584,7 @@ def _hpass(src2, src3, flat, rows, nrows, cols, col0, bh, wh, tile, out_t, dst3,
     c = src3.shape[2]
     per = tile.shape[1] // c
     ow = out_t.shape[0]
-    packed = _pack_table(bh, wh, shift)
+    packed = _pack_table(bh, wh, shift, tile.itemsize == 1)
     # the convolution skips the pad elements past the last row's pixels:
     # _untile's word copies read them but the next copy overwrites them
     used = per * c
