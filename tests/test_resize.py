@@ -1,6 +1,6 @@
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
@@ -369,6 +369,7 @@ class TestProperties:
         h=st.integers(1, 30), w=st.integers(1, 30), oh=st.integers(1, 45), ow=st.integers(1, 45),
         interp=st.sampled_from(CONVOLUTIONS), seed=st.integers(0, 2**32 - 1),
     )
+    @example(h=11, w=2, oh=1, ow=1, interp="bilinear", seed=3)  # one pixel, 1 level off Pillow
     def test_random_shapes_match_pillow(self, h, w, oh, ow, interp, seed):
         img = noise(np.random.default_rng(seed), (h, w, 1))
         out = ts.resize_image(img, (ow, oh), interpolation=interp)
@@ -378,7 +379,14 @@ class TestProperties:
         elif interp in ("bicubic", "lanczos3"):
             np.testing.assert_array_equal(out, pil_two_pass(img, (ow, oh), interp))
         else:
-            assert_pillow_parity(out, pil_resize(img, (ow, oh), interp), exact=False)
+            # box, bilinear, hamming may run either pass first (the cheaper),
+            # and each order rounds its intermediate differently: on a few
+            # pixels every one may be a level off, so the mean is a bound only
+            # on outputs of 16 pixels or more
+            ref = pil_resize(img, (ow, oh), interp)
+            assert np.abs(out.astype(np.int64) - ref).max() <= 1
+            if out.size >= 16:
+                assert_pillow_parity(out, ref, exact=False)
 
     def test_identity_size_is_a_copy(self, rng):
         img = noise(rng, (10, 12, 3))
