@@ -310,9 +310,10 @@ def _split_fits(bounds, weights, b_off, w_off, rows):
 @kernel
 def _pack_table(bounds, weights, shift, wanted):
     """_pack_pairs of every row of an integer weight table (rows of
-    ``weights.shape[1] + 2`` int32); no rows for float weights or when not
-    ``wanted`` (images other than uint8)."""
-    if shift is None or not wanted:
+    ``weights.shape[1] + 2`` int32); no rows for float weights, when not
+    ``wanted`` (images other than uint8), or when a weight does not fit the
+    split (_split_fits)."""
+    if shift is None or not wanted or not _split_fits(bounds, weights, 0, 0, weights.shape[0]):
         return np.empty((0, 0), np.int32)
     packed = np.empty((weights.shape[0], weights.shape[1] + 2), np.int32)
     for i in range(weights.shape[0]):
@@ -326,8 +327,9 @@ def _vpass(src, dst, bounds, weights, packed, rows, b_off, w_off, d_off, rnd, sh
 
     for i in range(rows); src, dst are 2-D (rows, row elements).  uint8 rows
     (contiguous elements) go through conv_u8_64/16 blocks, two taps per
-    multiply in 16-bit lanes, with ``packed[w_off + i]`` (_pack_table) as the
-    weights, or each row packed here when ``packed`` has no rows; the rest of
+    multiply in 16-bit lanes, with ``packed[w_off + i]`` (_pack_table, whose
+    weights all fit the split) as the weights, or each row checked and packed
+    here when ``packed`` has no rows; the rest of
     the row, and other dtypes, in column blocks, four taps per sweep, so the
     accumulator stays in L1 and the inner loop is contiguous and vectorised.
     Same integers either way.
@@ -339,8 +341,9 @@ def _vpass(src, dst, bounds, weights, packed, rows, b_off, w_off, d_off, rnd, sh
     # one 16-column block
     fast = 0
     if shift is not None and src.itemsize == 1 and dst.itemsize == 1 and hi == 255 and length >= 16:
-        if src.strides[1] == 1 and dst.strides[1] == 1 and _split_fits(bounds, weights, b_off, w_off, rows):
-            fast = length - length % 16
+        if src.strides[1] == 1 and dst.strides[1] == 1:
+            if packed.shape[0] > 0 or _split_fits(bounds, weights, b_off, w_off, rows):
+                fast = length - length % 16
     wide = fast - fast % 64
     wpk = np.empty(weights.shape[1] + 2 if fast > 0 and packed.shape[0] == 0 else 0, np.int32)
     for i in range(rows):
@@ -572,7 +575,7 @@ def _untile(out_t, nr, dst3, drow):
 
 
 @kernel
-def _hpass(src2, src3, flat, rows, nrows, cols, col0, bh, wh, tile, out_t, dst3, drow, rnd, shift, hi):
+def _hpass(src2, src3, flat, rows, nrows, cols, col0, bh, wh, packed, tile, out_t, dst3, drow, rnd, shift, hi):
     """Horizontal pass of source rows ``rows[:nrows]`` into dst3[drow:drow+nrows].
 
     A strided horizontal convolution does not vectorise, so rows are taken a
@@ -584,7 +587,6 @@ def _hpass(src2, src3, flat, rows, nrows, cols, col0, bh, wh, tile, out_t, dst3,
     c = src3.shape[2]
     per = tile.shape[1] // c
     ow = out_t.shape[0]
-    packed = _pack_table(bh, wh, shift, tile.itemsize == 1)
     # the convolution skips the pad elements past the last row's pixels:
     # _untile's word copies read them but the next copy overwrites them
     used = per * c
@@ -806,12 +808,13 @@ ORDER_PAIRS = 5  # at most two taps per window on both axes, sparse columns (_pa
 
 
 @kernel
-def _conv_buffers(src4, src3, dst4, bv, wh, bh, hl, order, max_tmp_rows):
-    """The scratch memory one thread's resampling tasks share, allocated
-    once per thread: ``(tile, out_t, tmp, rowsrc, pt, pbuf)`` -- the
-    horizontal pass's transposed input and output tiles, the intermediate
-    rows of the two-pass orders, the input rows of a horizontal-first
-    sub-band, and _pairs's table and rows (empty where ``order`` does not
+def _conv_buffers(src4, src3, dst4, bv, wh, bh, hl, order, max_tmp_rows, shift):
+    """The scratch memory and tables one thread's resampling tasks share,
+    made once per thread: ``(tile, out_t, tmp, rowsrc, pt, pbuf, hpk)`` --
+    the horizontal pass's transposed input and output tiles, the
+    intermediate rows of the two-pass orders, the input rows of a
+    horizontal-first sub-band, _pairs's table and rows, and the horizontal
+    weights packed for uint8 (_pack_table) (empty where ``order`` does not
     use them)."""
     in_w = src4.shape[2]
     out_w = dst4.shape[2]
@@ -837,13 +840,14 @@ def _conv_buffers(src4, src3, dst4, bv, wh, bh, hl, order, max_tmp_rows):
     else:
         pt = _pair_table(bh[:0], wh[:0], hl, ch, src4.itemsize, 0)
         pbuf = np.empty((4, 0), src4.dtype)
-    return tile, out_t, tmp, rowsrc, pt, pbuf
+    hpk = _pack_table(bh, wh, shift, two_pass and src4.itemsize == 1)
+    return tile, out_t, tmp, rowsrc, pt, pbuf, hpk
 
 
 @kernel
 def _resample_task(src4, src3, flat, dst4, dst3, bv, wv, bh, wh, hl, order, max_tmp_rows, rnd, shift, hi, bufs, f0, f1, y0, y1):
     """Resize frames f0:f1, output rows y0:y1, with a thread's _conv_buffers."""
-    tile, out_t, tmp, rowsrc, pt, pbuf = bufs
+    tile, out_t, tmp, rowsrc, pt, pbuf, hpk = bufs
     in_w = src4.shape[2]
     out_w = dst4.shape[2]
     ch = dst4.shape[3]
@@ -857,7 +861,7 @@ def _resample_task(src4, src3, flat, dst4, dst3, bv, wv, bh, wh, hl, order, max_
     elif order == ORDER_H:
         rows = np.arange(y0, y1)
         for f in range(f0, f1):
-            _hpass(src3[f], src4[f], flat, rows, y1 - y0, hcols, hcol0, bh, wh, tile, out_t, dst4[f], y0, rnd, shift, hi)
+            _hpass(src3[f], src4[f], flat, rows, y1 - y0, hcols, hcol0, bh, wh, hpk, tile, out_t, dst4[f], y0, rnd, shift, hi)
     elif order == ORDER_VH:
         tmp2 = tmp.reshape(max_tmp_rows, in_w * ch)
         rows = np.arange(max_tmp_rows)
@@ -865,7 +869,7 @@ def _resample_task(src4, src3, flat, dst4, dst3, bv, wv, bh, wh, hl, order, max_
             for a in range(y0, y1, max_tmp_rows):
                 b = min(a + max_tmp_rows, y1)
                 _vpass(src3[f], tmp2, bv, wv, _NO_PACKED, b - a, a, a, 0, rnd, shift, hi)
-                _hpass(tmp2, tmp, True, rows, b - a, hcols, hcol0, bh, wh, tile, out_t, dst4[f], a, rnd, shift, hi)
+                _hpass(tmp2, tmp, True, rows, b - a, hcols, hcol0, bh, wh, hpk, tile, out_t, dst4[f], a, rnd, shift, hi)
     else:
         cap = rowsrc.shape[0]
         tmp2 = tmp.reshape(cap, out_w * ch)
@@ -893,7 +897,7 @@ def _resample_task(src4, src3, flat, dst4, dst3, bv, wv, bh, wh, hl, order, max_
                     if e > last_end:
                         last_end = e
                     y += 1
-                _hpass(src3[f], src4[f], flat, rowsrc, cnt, hcols, hcol0, bh, wh, tile, out_t, tmp, 0, rnd, shift, hi)
+                _hpass(src3[f], src4[f], flat, rowsrc, cnt, hcols, hcol0, bh, wh, hpk, tile, out_t, tmp, 0, rnd, shift, hi)
                 _vpass(tmp2, dst3[f], local, wv, _NO_PACKED, y - start, start - y0, start, start, rnd, shift, hi)
 
 
@@ -917,7 +921,7 @@ def resample_frames(src4, src3, flat, dst4, dst3, bv, wv, bh, wh, hl, order, max
     k = next_task(ctr, n)
     if k >= n:
         return
-    bufs = _conv_buffers(src4, src3, dst4, bv, wh, bh, hl, order, max_tmp_rows)
+    bufs = _conv_buffers(src4, src3, dst4, bv, wh, bh, hl, order, max_tmp_rows, shift)
     while k < n:
         _resample_task(src4, src3, flat, dst4, dst3, bv, wv, bh, wh, hl, order, max_tmp_rows, rnd, shift, hi, bufs,
                        tasks[k, 0], tasks[k, 1], tasks[k, 2], tasks[k, 3])
@@ -929,7 +933,7 @@ def resample_frames(src4, src3, flat, dst4, dst3, bv, wv, bh, wh, hl, order, max
 def resample_band(src4, src3, flat, dst4, dst3, bv, wv, bh, wh, hl, order, max_tmp_rows, rnd, shift, hi, f0, f1, y0, y1):
     """One task of resample_frames (frames f0:f1, output rows y0:y1) on the
     calling thread, with no task table or counter to build."""
-    bufs = _conv_buffers(src4, src3, dst4, bv, wh, bh, hl, order, max_tmp_rows)
+    bufs = _conv_buffers(src4, src3, dst4, bv, wh, bh, hl, order, max_tmp_rows, shift)
     _resample_task(src4, src3, flat, dst4, dst3, bv, wv, bh, wh, hl, order, max_tmp_rows, rnd, shift, hi, bufs, f0, f1, y0, y1)
 
 
@@ -1137,7 +1141,7 @@ def pipeline_frames(src4, src3, flat, bv, wv, bh, wh, hl, order, max_tmp_rows, r
     rows = bv.shape[0] if order != ORDER_H else src4.shape[1]
     tmp = np.empty((1, _FUSED_ROWS, out_w, c), src4.dtype)
     tmp3 = tmp.reshape(1, _FUSED_ROWS, out_w * c)
-    bufs = _conv_buffers(src4, src3, tmp, bv, wh, bh, hl, order, max_tmp_rows)
+    bufs = _conv_buffers(src4, src3, tmp, bv, wh, bh, hl, order, max_tmp_rows, shift)
     for f in range(f0, f1):
         for a in range(y0, y1, _FUSED_ROWS):
             b = min(a + _FUSED_ROWS, y1)
