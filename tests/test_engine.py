@@ -165,3 +165,126 @@ def test_works_in_a_forked_child(rng, threads):
     os.waitpid(pid, 0)
     with os.fdopen(r, "rb") as f:
         assert f.read() == b"ok"
+
+
+def _cpus_allowed():
+    return os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else set()
+
+
+def _in_thread(fn):
+    """``fn()``'s result, run in a fresh thread (whose CPU affinity the test may change)."""
+    out, errors = [], []
+
+    def target():
+        try:
+            out.append(fn())
+        except BaseException as e:  # pragma: no cover - re-raised below
+            errors.append(e)
+
+    t = threading.Thread(target=target)
+    t.start()
+    t.join()
+    if errors:
+        raise errors[0]
+    return out[0]
+
+
+needs_two_cpus = pytest.mark.skipif(
+    _engine.current_cpu() < 0 or len(_cpus_allowed()) < 2, reason="needs sched_getcpu and 2 CPUs"
+)
+
+
+@needs_two_cpus
+def test_spread_moves_a_helper_off_a_taken_cpu():
+    """A thread on a CPU its job already uses moves to another, and keeps
+    its affinity (free to run anywhere afterwards)."""
+
+    def go():
+        before = os.sched_getaffinity(0)
+        cpus = [_engine.current_cpu()]
+        _engine._spread(cpus)
+        return cpus, os.sched_getaffinity(0), before, _engine.current_cpu()
+
+    for _ in range(5):
+        cpus, after, before, now = _in_thread(go)
+        assert len(cpus) == 2 and cpus[1] != cpus[0] and cpus[1] in before
+        assert after == before
+
+
+@needs_two_cpus
+def test_spread_records_a_free_cpu_without_moving(monkeypatch):
+    def no_affinity(*args):  # pragma: no cover - the test fails if called
+        raise AssertionError("moved a thread that runs on a free CPU")
+
+    def go():
+        allowed = _cpus_allowed()
+        here, other = min(allowed), max(allowed)
+        os.sched_setaffinity(0, {here})  # this thread stays on ``here``
+        cpus = [other]
+        with monkeypatch.context() as m:
+            m.setattr(os, "sched_setaffinity", no_affinity)
+            _engine._spread(cpus)
+        return cpus, here
+
+    cpus, here = _in_thread(go)
+    assert cpus == [max(_cpus_allowed()), here]
+
+
+@needs_two_cpus
+def test_spread_stays_when_every_cpu_is_taken(monkeypatch):
+    def no_affinity(*args):  # pragma: no cover - the test fails if called
+        raise AssertionError("moved although every CPU is taken")
+
+    def go():
+        cpus = sorted(_cpus_allowed())
+        monkeypatch.setattr(os, "sched_setaffinity", no_affinity)
+        _engine._spread(cpus)
+        return cpus
+
+    cpus = _in_thread(go)
+    assert len(cpus) == len(_cpus_allowed()) + 1 and cpus[-1] in _cpus_allowed()
+
+
+@needs_two_cpus
+@pytest.mark.parametrize("error", [OSError(22, "Invalid argument"), ValueError("bad CPU")])
+def test_spread_runs_on_when_affinity_fails(monkeypatch, error):
+    calls = []
+
+    def failing(*args):
+        calls.append(args)
+        raise error
+
+    def go():
+        cpus = [_engine.current_cpu()]
+        monkeypatch.setattr(os, "sched_setaffinity", failing)
+        _engine._spread(cpus)
+        return cpus
+
+    cpus = _in_thread(go)
+    assert calls and len(cpus) == 2  # tried to move, then ran where it was
+
+
+def test_spread_does_nothing_where_the_cpu_is_unknown(monkeypatch):
+    monkeypatch.setattr(_engine, "_getcpu", None)
+    assert _engine.current_cpu() == -1
+    cpus = [0]
+    _engine._spread(cpus)
+    assert cpus == [0]
+
+
+@needs_two_cpus
+def test_pool_helper_runs_on_another_cpu_than_the_caller(threads):
+    """Through the pool: the job records the caller's CPU, then the helper's,
+    which differs from it (the helper moved if it woke on the caller's)."""
+    seen = []
+
+    def part(job):
+        seen.append((threading.get_ident(), list(job.cpus)))
+        K.task_done(job.ctr)
+
+    for _ in range(20):
+        seen.clear()
+        job = _engine._Job(part, 2)
+        _engine._run_job(job, 1)
+        assert len(seen) == 2 and seen[0][0] != seen[1][0]
+        assert len(job.cpus) == 2 and job.cpus[0] != job.cpus[1]

@@ -14,7 +14,13 @@ splits work into tasks (images x frames x row bands).
 * The caller, once out of tasks, polls the job's finished-task count with the
   GIL released for up to ``SPIN_SECONDS`` before it sleeps: waking a sleeping
   thread costs 10-30 us on a VM, as much as a small call's work.
+* A helper that wakes on a CPU another thread of its job already runs on
+  moves to one the job does not use (``_spread``).  With no CPU looking
+  idle -- e.g. another library's pool thread spinning on the other CPU of a
+  2-CPU machine -- Linux wakes a thread on its previous CPU or its waker's,
+  and the helper then shares the caller's CPU for the whole call.
 """
+import ctypes
 import itertools
 import math
 import os
@@ -99,13 +105,63 @@ def set_num_threads(n):
         _num_threads = n
 
 
+def _load_getcpu():
+    """libc's ``sched_getcpu`` (the CPU the calling thread runs on), or None
+    where it or per-thread CPU affinity is missing (non-Linux)."""
+    if not hasattr(os, "sched_setaffinity"):  # pragma: no cover - non-Linux
+        return None
+    try:
+        # PyDLL keeps the GIL: a call this short should not hand it to another thread
+        fn = ctypes.PyDLL(None).sched_getcpu
+    except (OSError, AttributeError):  # pragma: no cover - libc without it
+        return None
+    fn.argtypes = []
+    fn.restype = ctypes.c_int
+    return fn
+
+
+_getcpu = _load_getcpu()
+
+
+def current_cpu():
+    """The CPU the calling thread runs on, or -1 where that is unknown."""
+    return _getcpu() if _getcpu is not None else -1
+
+
+def _spread(cpus):
+    """Move the calling helper thread off the CPUs in ``cpus`` (those its
+    job's other threads run on) if it runs on one of them, then record its
+    CPU in ``cpus``.
+
+    The move is a CPU affinity to the CPUs it may use less ``cpus`` (the
+    kernel migrates the thread at once), followed by its former affinity, so
+    it stays free to run anywhere from then on.  Nothing moves when every
+    CPU it may use is taken, or the CPU is unknown."""
+    cpu = current_cpu()
+    if cpu < 0:
+        return
+    if cpu in cpus:
+        try:
+            mask = os.sched_getaffinity(0)
+            free = mask.difference(cpus)
+            if free:
+                os.sched_setaffinity(0, free)
+                try:
+                    cpu = current_cpu()
+                finally:
+                    os.sched_setaffinity(0, mask)
+        except (OSError, ValueError):  # e.g. a cpuset changed under us: run where we are
+            pass
+    cpus.append(cpu)
+
+
 class _Job:
     """One call's work, run by the caller and by every helper that picks it
     up: ``part(job)`` runs tasks until none is left, claiming each from
     ``job.ctr[0]`` and counting it finished in ``job.ctr[1]`` (K.next_task,
     K.task_done); the job is done when ``ctr[1]`` reaches ``n``."""
 
-    __slots__ = ("part", "n", "ctr", "finished", "error", "failed")
+    __slots__ = ("part", "n", "ctr", "finished", "error", "failed", "cpus")
 
     def __init__(self, part, n):
         self.part = part
@@ -114,6 +170,7 @@ class _Job:
         self.finished = threading.Event()
         self.error = None  # the first exception of a task, raised by run()
         self.failed = False  # a part raised: its tasks may never finish
+        self.cpus = []  # CPUs its threads run on, the caller's first (_spread)
 
     def work(self):
         try:
@@ -183,6 +240,7 @@ class _Pool:
         _local.in_pool = True
         while True:
             job = self.jobs.get()
+            _spread(job.cpus)
             job.work()
 
 
@@ -224,6 +282,7 @@ def _run_job(job, helpers):
     wait until every task is finished and raise the first task error."""
     pool = _get_pool()
     pool.ensure(helpers)
+    job.cpus.append(current_cpu())
     for _ in range(helpers):
         pool.jobs.put(job)
     job.work()
