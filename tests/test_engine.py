@@ -1,3 +1,4 @@
+import math
 import os
 import subprocess
 import sys
@@ -202,7 +203,7 @@ def test_spread_moves_a_helper_off_a_taken_cpu():
     def go():
         before = os.sched_getaffinity(0)
         cpus = [_engine.current_cpu()]
-        _engine._spread(cpus)
+        _engine._spread(cpus, [-math.inf])
         return cpus, os.sched_getaffinity(0), before, _engine.current_cpu()
 
     for _ in range(5):
@@ -223,7 +224,7 @@ def test_spread_records_a_free_cpu_without_moving(monkeypatch):
         cpus = [other]
         with monkeypatch.context() as m:
             m.setattr(os, "sched_setaffinity", no_affinity)
-            _engine._spread(cpus)
+            _engine._spread(cpus, [-math.inf])
         return cpus, here
 
     cpus, here = _in_thread(go)
@@ -238,7 +239,7 @@ def test_spread_stays_when_every_cpu_is_taken(monkeypatch):
     def go():
         cpus = sorted(_cpus_allowed())
         monkeypatch.setattr(os, "sched_setaffinity", no_affinity)
-        _engine._spread(cpus)
+        _engine._spread(cpus, [-math.inf])
         return cpus
 
     cpus = _in_thread(go)
@@ -257,25 +258,58 @@ def test_spread_runs_on_when_affinity_fails(monkeypatch, error):
     def go():
         cpus = [_engine.current_cpu()]
         monkeypatch.setattr(os, "sched_setaffinity", failing)
-        _engine._spread(cpus)
+        _engine._spread(cpus, [-math.inf])
         return cpus
 
     cpus = _in_thread(go)
     assert calls and len(cpus) == 2  # tried to move, then ran where it was
 
 
+@needs_two_cpus
+def test_spread_moves_at_most_once_per_interval(monkeypatch):
+    """A second collision right after a move does not move (an
+    oversubscribed process would migrate on every call); once
+    MOVE_INTERVAL has passed it moves again."""
+    calls = []
+    real = os.sched_setaffinity
+
+    def counting(pid, mask):
+        calls.append(set(mask))
+        real(pid, mask)
+
+    def go():
+        moved_at = [-math.inf]
+        monkeypatch.setattr(os, "sched_setaffinity", counting)
+        first = [_engine.current_cpu()]
+        _engine._spread(first, moved_at)
+        after_first = len(calls)
+        second = [_engine.current_cpu()]
+        _engine._spread(second, moved_at)
+        after_second = len(calls)
+        monkeypatch.setattr(_engine, "MOVE_INTERVAL", 0.0)
+        third = [_engine.current_cpu()]
+        _engine._spread(third, moved_at)
+        return first, after_first, second, after_second, third, len(calls)
+
+    first, n1, second, n2, third, n3 = _in_thread(go)
+    assert first[1] != first[0] and n1 == 2  # moved: the free CPUs, then the former affinity
+    assert second == [second[0]] * 2 and n2 == n1  # within the interval: stays
+    assert third[1] != third[0] and n3 == n1 + 2  # interval over: moves
+
+
 def test_spread_does_nothing_where_the_cpu_is_unknown(monkeypatch):
     monkeypatch.setattr(_engine, "_getcpu", None)
     assert _engine.current_cpu() == -1
     cpus = [0]
-    _engine._spread(cpus)
+    _engine._spread(cpus, [-math.inf])
     assert cpus == [0]
 
 
 @needs_two_cpus
-def test_pool_helper_runs_on_another_cpu_than_the_caller(threads):
+def test_pool_helper_runs_on_another_cpu_than_the_caller(threads, monkeypatch):
     """Through the pool: the job records the caller's CPU, then the helper's,
     which differs from it (the helper moved if it woke on the caller's)."""
+    monkeypatch.setattr(_engine, "MOVE_INTERVAL", 0.0)  # may move on every job
     seen = []
 
     def part(job):
