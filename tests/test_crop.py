@@ -24,6 +24,45 @@ class TestBoxCrop:
         assert [c.shape for c in cropped] == [(200, 200, 3)] * 10
         np.testing.assert_array_equal(cropped[7], images[7][50:250, 50:250])
 
+    def test_integer_kinds_give_the_same_crops(self, rng):
+        """Plain ints (the fast path), numpy integers, int subclasses and
+        numpy arrays of boxes are all accepted and crop the same pixels."""
+
+        class Index(int):
+            pass
+
+        imgs = [noise(rng, (40, 50, 3)) for _ in range(3)]
+        plain = [(1, 2, 30, 20), (0, 0, 50, 40), (5, 7, 11, 13)]
+        expected = [img[y : y + h, x : x + w] for img, (x, y, w, h) in zip(imgs, plain)]
+        kinds = [
+            plain,
+            np.array(plain),
+            [tuple(np.int64(v) for v in b) for b in plain],
+            [(np.int32(x), Index(y), w, h) for x, y, w, h in plain],
+        ]
+        for boxes in kinds:
+            for out, ref in zip(ts.batch_crop_images(imgs, boxes), expected):
+                np.testing.assert_array_equal(out, ref)
+        for shared in ((1, 2, 30, 20), (np.int16(1), 2, Index(30), 20)):
+            for out, img in zip(ts.batch_crop_images(imgs, shared), imgs):
+                np.testing.assert_array_equal(out, img[2:22, 1:31])
+        arr = np.stack(imgs)
+        for boxes in ([(1, 2, 30, 20)] * 3, np.array([(1, 2, 30, 20)] * 3)):
+            np.testing.assert_array_equal(ts.batch_crop_images(arr, boxes), arr[:, 2:22, 1:31])
+
+    @pytest.mark.parametrize(
+        "boxes, message",
+        [
+            ([(1, 2, 3, 4), (1, 2, 3.0, 4)], r"boxes\[1\]\[2\] must be an integer, got 3.0 \(float\)"),
+            ([(1, True, 3, 4), (1, 2, 3, 4)], r"boxes\[0\]\[1\] must be an integer, got True \(bool\)"),
+            ((1, 2, "3", 4), r"boxes\[2\] must be an integer, got '3' \(str\)"),
+        ],
+    )
+    def test_a_non_integer_among_ints_is_named(self, rng, boxes, message):
+        imgs = [noise(rng, (40, 50, 3)) for _ in range(2)]
+        with pytest.raises(TypeError, match=message):
+            ts.batch_crop_images(imgs, boxes)
+
     def test_array_batch_shared_box(self, rng):
         arr = noise(rng, (5, 30, 40, 3))
         out = ts.batch_crop_images(arr, (1, 2, 10, 20))
