@@ -150,8 +150,8 @@ def _spread(cpus, moved_at):
     cpu = current_cpu()
     if cpu < 0:
         return
-    if cpu in cpus and time.monotonic() - moved_at[0] >= MOVE_INTERVAL:
-        moved_at[0] = time.monotonic()
+    if cpu in cpus and (now := time.monotonic()) - moved_at[0] >= MOVE_INTERVAL:
+        moved_at[0] = now
         try:
             mask = os.sched_getaffinity(0)
             free = mask.difference(cpus)

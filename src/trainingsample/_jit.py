@@ -234,15 +234,17 @@ def _conv_u8_codegen(width, context, builder, sig, args):
             w = builder.shuffle_vector(pair, zero, ir.Constant(mask, _unpack_mask(low, width)))
             words.append(builder.bitcast(w, vw))  # (row a, row b) of a column per int32 lane
 
-    def broadcast(ptr):
-        v = builder.insert_element(ir.Constant(vq, ir.Undefined), builder.load(ptr), ir.Constant(_I32, 0))
-        v = builder.shuffle_vector(v, v, ir.Constant(ir.VectorType(_I32, q), [0] * q))
-        return builder.bitcast(v, vw)
+    def splat(value):  # ``value`` in every int32 lane of a quarter
+        v = builder.insert_element(ir.Constant(vq, ir.Undefined), value, ir.Constant(_I32, 0))
+        return builder.shuffle_vector(v, v, ir.Constant(vq, [0] * q))
+
+    def broadcast(ptr):  # the int32 weight pair at ``ptr`` as 16-bit lanes
+        return builder.bitcast(splat(builder.load(ptr)), vw)
 
     wp = builder.gep(wpk.data, [k2])
     weights = (broadcast(wp), broadcast(builder.gep(wp, [one])))
-    even = ir.Constant(ir.VectorType(_I32, q), list(range(0, 2 * q, 2)))
-    odd = ir.Constant(ir.VectorType(_I32, q), list(range(1, 2 * q, 2)))
+    even = ir.Constant(vq, list(range(0, 2 * q, 2)))
+    odd = ir.Constant(vq, list(range(1, 2 * q, 2)))
 
     def madd(x, w):  # LLVM selects pmaddwd / vpdpwssd for this pattern
         m = builder.mul(builder.sext(x, v2q), builder.sext(w, v2q))
@@ -257,8 +259,7 @@ def _conv_u8_codegen(width, context, builder, sig, args):
     builder.cbranch(builder.icmp_signed("<", k1, npair), loop, done)
 
     builder.position_at_end(done)
-    rv = builder.insert_element(ir.Constant(vq, ir.Undefined), rnd, ir.Constant(_I32, 0))
-    rv = builder.shuffle_vector(rv, rv, ir.Constant(ir.VectorType(_I32, q), [0] * q))
+    rv = splat(rnd)
     top = ir.Constant(vq, [255] * q)
     outs = []
     for i in range(4):
@@ -267,8 +268,8 @@ def _conv_u8_codegen(width, context, builder, sig, args):
         v = builder.select(builder.icmp_signed("<", v, zq), zq, v)
         outs.append(builder.select(builder.icmp_signed(">", v, top), top, v))
     # quarter i holds columns lane*16 + i*4 + (0..3) of every 16-byte lane
-    low = builder.shuffle_vector(outs[0], outs[1], ir.Constant(ir.VectorType(_I32, 2 * q), list(range(2 * q))))
-    high = builder.shuffle_vector(outs[2], outs[3], ir.Constant(ir.VectorType(_I32, 2 * q), list(range(2 * q))))
+    low = builder.shuffle_vector(outs[0], outs[1], ir.Constant(v2q, list(range(2 * q))))
+    high = builder.shuffle_vector(outs[2], outs[3], ir.Constant(v2q, list(range(2 * q))))
     every = builder.shuffle_vector(low, high, ir.Constant(mask, list(range(width))))
     order = []
     for col in range(width):
