@@ -17,7 +17,18 @@ from conftest import noise
 def test_thread_count_api(threads):
     ts.set_num_threads(3)
     assert ts.get_num_threads() == 3
-    assert ts.available_cpus() >= 1
+
+
+def test_available_cpus_is_the_affinity_mask():
+    if not hasattr(os, "sched_setaffinity"):
+        pytest.skip("no CPU affinity on this platform")
+    assert ts.available_cpus() == len(os.sched_getaffinity(0))
+    # a process pinned to one CPU (a cgroup-pinned container, taskset) sees one
+    cpu = min(os.sched_getaffinity(0))
+    code = f"import os; os.sched_setaffinity(0, {{{cpu}}}); import trainingsample as ts; print(ts.available_cpus(), ts.get_num_threads())"
+    env = {k: v for k, v in os.environ.items() if k != "TRAININGSAMPLE_NUM_THREADS"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["1", "1"]
 
 
 def test_env_var_sets_default():
@@ -63,7 +74,7 @@ def test_plan_bands_fall_on_the_quantum():
     assert len(_engine.plan([(1, 130, 1 << 20, 64)], 16)) == 3
 
 
-def _claiming_part(n, hits, who, pause):
+def _claiming_part(n, hits, who, pause, finished=None):
     def part(ctr):
         while True:
             k = K.next_task(ctr, n)
@@ -71,7 +82,9 @@ def _claiming_part(n, hits, who, pause):
                 break
             hits[k] += 1
             who.add(threading.get_ident())
-            time.sleep(pause)  # releases the GIL, so the helpers join in
+            time.sleep(pause() if callable(pause) else pause)  # releases the GIL: the helpers join in
+            if finished is not None:
+                finished[k] = 1
             K.task_done(ctr)
 
     return part
@@ -92,11 +105,14 @@ def test_run_claimed_waits_for_slow_helpers(threads):
     """Tasks longer than the caller's polling: the caller sleeps until the
     helper that finishes last wakes it."""
     n = 4
-    hits, who = [0] * n, set()
-    t = time.perf_counter()
-    _engine.run_claimed(_claiming_part(n, hits, who, 0.02), n, threads=4)
+    hits, who, finished = [0] * n, set(), [0] * n
+    caller = threading.get_ident()
+    # the caller's tasks take 2 ms, a helper's 60 ms (longer than the caller's spin)
+    pause = lambda: 0.002 if threading.get_ident() == caller else 0.06  # noqa: E731
+    _engine.run_claimed(_claiming_part(n, hits, who, pause, finished), n, threads=4)
     assert hits == [1] * n
-    assert time.perf_counter() - t >= 0.02
+    assert len(who) > 1  # a helper ran a task the caller had to wait for
+    assert finished == [1] * n  # every task had finished when run_claimed returned
 
 
 def test_run_claimed_reports_errors(threads):

@@ -34,17 +34,20 @@ def warmup(dtypes=("uint8", "uint16", "float32"), verbose=False):
                 dst = np.empty((src4.shape[0], 4, 5, c), dt)
                 rc = resample_call(src4, dst, resample_setup(src4, 4, 5, dt, "bilinear", True))
                 rc.claim(np.array([[0, src4.shape[0], 0, 4]], np.int64), np.zeros(2, np.int64))
-            ts.batch_calculate_luminance(lst)
-            ts.batch_calculate_luminance(imgs)
-            if c == 3:
-                ts.batch_rgb_to_rgba(lst)
-                ts.batch_rgb_to_bgr(lst)
-                ts.batch_rgb_to_gray(lst)
-            if c == 4:
-                ts.batch_rgba_to_rgb(lst)
-                ts.batch_rgb_to_bgr(lst)
-            if c == 1:
-                ts.batch_gray_to_rgb(lst)
+            # contiguous images and views that are not (a numba signature each)
+            views = np.ones((2, 9, 13, c), dt)[:, :, 2:]
+            channels = np.ones((2, 9, 11, c + 1), dt)[..., :c]  # e.g. RGB of RGBA
+            for group in (lst, imgs, [views[0]], views, [channels[0]], channels):
+                ts.batch_calculate_luminance(group)
+                if c == 3:
+                    ts.batch_rgb_to_rgba(group)
+                    ts.batch_rgb_to_bgr(group)
+                    ts.batch_rgb_to_gray(group)
+                if c == 4:
+                    ts.batch_rgba_to_rgb(group)
+                    ts.batch_rgb_to_bgr(group)
+                if c == 1:
+                    ts.batch_gray_to_rgb(group)
         ts.batch_resize_videos([np.ones((3, 9, 11, 3), dt)], (5, 4))
         # pipelines: fused resample + epilogue, epilogue alone, for list and array inputs
         for c in (1, 3, 4):
@@ -52,6 +55,7 @@ def warmup(dtypes=("uint8", "uint16", "float32"), verbose=False):
             for interp in ("nearest", "bilinear", "bicubic"):
                 ts.Pipeline([ts.Resize((6, 5), "fill", interpolation=interp), ts.HorizontalFlip(1.0)])(list(imgs))
                 ts.Pipeline([ts.RandomResizedCrop(5, interpolation=interp), ts.ConvertChannels("rgb")])(list(imgs), seed=0)
+                ts.Pipeline([ts.RandomResizedCrop(5, interpolation=interp), ts.Normalize(0.5, 0.5)])(list(imgs), seed=0)
                 ts.Pipeline([ts.Resize((13, 6), interpolation=interp), ts.Normalize(0.5, 0.5)])(imgs)
             ts.Pipeline([ts.CenterCrop(4), ts.VerticalFlip(1.0), ts.Normalize(0.5, 0.5, dtype="float16", layout="hwc")])(list(imgs))
             ts.Pipeline([ts.CenterCrop(4), ts.ConvertChannels("gray")])(imgs)
