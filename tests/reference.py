@@ -22,7 +22,8 @@ def _filter(name):
         if x >= 1.0:
             return 0.0
         x *= math.pi
-        return math.sin(x) / x * (0.54 + 0.46 * math.cos(x))
+        # Pillow's Resample.c writes the constants as C floats: 0.54f, 0.46f
+        return math.sin(x) / x * (0.5400000214576721 + 0.46000000834465027 * math.cos(x))
 
     def bicubic(x, a=-0.5):
         x = abs(x)
@@ -93,3 +94,26 @@ def resize_rounded(img, size, name, hi, antialias=True, order="hv"):
         if axis == "v" and h != img.shape[0]:
             x = np.clip(np.floor(np.einsum("yh,hxc->yxc", mv, x) + 0.5), 0, hi)
     return x
+
+
+def tie_pixels(img, size, name, order, hi=65535, antialias=True):
+    """Output pixels of a two-pass integer resize whose value depends on an
+    exact half (where the order of the additions decides the rounding): a
+    half in the last pass, or one in the first pass under the last pass's
+    taps.  ``order`` "hv" or "vh"; returns a bool (h, w, C) mask."""
+    w, h = size
+    first, second = ((0, w), (1, h)) if order == "hv" else ((1, h), (0, w))
+    masks = []
+    for c in range(img.shape[2]):
+        x = img[..., c].astype(np.float64)
+        axis, n = first
+        m1 = resample_matrix(x.shape[1 - axis], n, name, antialias)
+        mid = m1 @ x if axis == 1 else x @ m1.T
+        tie_mid = (np.abs(mid - np.floor(mid) - 0.5) < 1e-6).astype(np.float64)
+        mid = np.clip(np.floor(mid + 0.5), 0, hi)
+        axis, n = second
+        m2 = resample_matrix(mid.shape[1 - axis], n, name, antialias)
+        last = m2 @ mid if axis == 1 else mid @ m2.T
+        spread = np.abs(m2) @ tie_mid if axis == 1 else tie_mid @ np.abs(m2).T
+        masks.append((np.abs(last - np.floor(last) - 0.5) < 1e-6) | (spread > 0))
+    return np.stack(masks, axis=-1)

@@ -1,7 +1,10 @@
 """Resampling filters and their coefficients, following Pillow's Resample.c.
 
 Coefficients are data: computed once per (in_size, out_size, filter,
-antialias) in float64, normalised, stored as float32 and memoised.
+antialias) in float64 and normalised as Pillow does (each row divided by its
+sequential sum), then kept as float64 (float32 and uint16 images, whose sums
+are double as in Pillow's 32-bit and 16-bit paths) or Pillow's 22-bit
+fixed point (uint8), and memoised.
 """
 import functools
 import math
@@ -72,10 +75,10 @@ def coefficients(in_size, out_size, name, antialias=True, kind="float32"):
     """Pillow's precompute_coeffs (and normalize_coeffs_8bpc for integers).
 
     Returns ``(bounds, weights)``: int32 ``(out_size, 2)`` of (first input
-    index, tap count) and ``(out_size, taps)`` weights -- ``kind`` "float32"
-    (normalised), or "int32"/"int64" (scaled by 2**22 and rounded half away
-    from zero, as Pillow does).  Both are read-only (shared between calls and
-    threads).
+    index, tap count) and ``(out_size, taps)`` weights -- ``kind`` "float64"
+    (normalised, Pillow's double ``kk``), "float32" (the same rounded), or
+    "int32"/"int64" (scaled by 2**22 and rounded half away from zero, as
+    Pillow does).  Both are read-only (shared between calls and threads).
     """
     if kind != "float64":
         bounds, w = coefficients(in_size, out_size, name, antialias, "float64")
@@ -98,7 +101,9 @@ def coefficients(in_size, out_size, name, antialias=True, kind="float32"):
     taps = np.arange(ksize)
     pos = (taps[None, :] + xmin[:, None] - center[:, None] + 0.5) * (1.0 / filterscale)
     w = np.where(taps[None, :] < xmax[:, None], fn(pos), 0.0)
-    total = w.sum(axis=1)
+    # Pillow sums each row's taps in order (numpy's pairwise sum differs in
+    # the last bit for rows of more than 8 taps)
+    total = np.cumsum(w, axis=1)[:, -1]
     nz = total != 0.0
     w[nz] /= total[nz, None]
     # drop trailing all-zero columns beyond the widest row (ksize is an upper bound)

@@ -204,33 +204,41 @@ def swap_red_blue(src, dst, f0, f1, y0, y1):
 
 
 @kernel
-def rgb_to_gray_int(src, dst, f0, f1, y0, y1):
-    """ITU-R 601-2 luma in 16-bit fixed point, rounded: Pillow's convert("L").
+def gray_int(s, x):
+    """ITU-R 601-2 luma of pixel ``s[x]`` (a row of RGB[A] integers) in 16-bit
+    fixed point, rounded: Pillow's convert("L").  The weights (19595, 38470,
+    7471) sum to 65536, so the same formula is exact for uint16 images."""
+    return (np.int64(s[x, 0]) * 19595 + np.int64(s[x, 1]) * 38470 + np.int64(s[x, 2]) * 7471 + 32768) >> 16
 
-    The weights (19595, 38470, 7471) sum to 65536, so the same formula is exact
-    for uint16 images.
-    """
+
+@kernel
+def gray_float(s, x):
+    """ITU-R 601-2 luma of pixel ``s[x]`` of a float32 row, in float32."""
+    return np.float32(0.299) * s[x, 0] + np.float32(0.587) * s[x, 1] + np.float32(0.114) * s[x, 2]
+
+
+@kernel
+def rgb_to_gray_int(src, dst, f0, f1, y0, y1):
+    """gray_int of every pixel."""
     w = src.shape[2]
     for f in range(f0, f1):
         for y in range(y0, y1):
             s = src[f, y]
             d = dst[f, y]
             for x in range(w):
-                v = (np.int64(s[x, 0]) * 19595 + np.int64(s[x, 1]) * 38470 + np.int64(s[x, 2]) * 7471 + 32768) >> 16
-                d[x, 0] = v
+                d[x, 0] = gray_int(s, x)
 
 
 @kernel
 def rgb_to_gray_float(src, dst, f0, f1, y0, y1):
+    """gray_float of every pixel."""
     w = src.shape[2]
     for f in range(f0, f1):
         for y in range(y0, y1):
             s = src[f, y]
             d = dst[f, y]
             for x in range(w):
-                d[x, 0] = (
-                    np.float32(0.299) * s[x, 0] + np.float32(0.587) * s[x, 1] + np.float32(0.114) * s[x, 2]
-                )
+                d[x, 0] = gray_float(s, x)
 
 
 @kernel
@@ -252,13 +260,17 @@ def gray_to_rgb(src, dst, f0, f1, y0, y1):
 #
 # bounds[i] = (first input index, tap count) and weights[i, :count] are the
 # normalised filter taps of output index i (see _coeffs.py).
-# Integer images use Pillow's fixed point: int weights scaled by 2**22, the
+# uint8 images use Pillow's fixed point: int weights scaled by 2**22, the
 # accumulator starts at 2**21 (``rnd``), the result is ``acc >> 22`` clamped
-# to [0, hi] -- bit-identical to Pillow's 8-bit path.  float32 images pass
-# ``shift=None`` (numba prunes the integer branch) and are not clamped.
-# The shift is a constant and ``hi`` an int32, so that LLVM keeps uint8
-# arithmetic in 32-bit vector lanes (a run-time shift or an int64 bound
-# forces 64-bit lanes: the store loops ran about 2x slower).
+# to [0, hi] -- bit-identical to Pillow's 8-bit path.  The shift is a
+# constant and ``hi`` an int32, so that LLVM keeps uint8 arithmetic in 32-bit
+# vector lanes (a run-time shift or an int64 bound forces 64-bit lanes: the
+# store loops ran about 2x slower).
+# uint16 and float32 images pass ``shift=None`` (numba prunes the integer
+# branch): float64 weights and a float64 accumulator starting at 0, as
+# Pillow 13's 16-bit and 32-bit paths; uint16 (``hi`` = 65535) stores
+# floor(acc + 0.5) clamped to [0, hi] (Pillow's ROUND_UP and CLIP16),
+# float32 (``hi`` = 0) stores acc rounded to float32, unclamped.
 # The intermediate image between the passes has the output dtype, as in Pillow.
 
 _VBLOCK = 512
@@ -268,9 +280,17 @@ _NO_PACKED = np.empty((0, 0), np.int32)
 
 @kernel
 def _store(v, shift, hi):
-    """The stored value of accumulator ``v``: as is when ``shift`` is None
-    (float32), else ``v >> PRECISION_BITS`` clamped to [0, hi]."""
+    """The stored value of accumulator ``v``: ``v >> PRECISION_BITS``
+    clamped to [0, hi] (fixed point); for a float accumulator (``shift`` is
+    None) ``v`` as is when ``hi`` is 0 (float32), else floor(v + 0.5)
+    clamped to [0, hi] (uint16)."""
     if shift is None:
+        if hi > 0:
+            v = np.floor(v + 0.5)
+            if v < 0.0:
+                v = 0.0
+            elif v > hi:
+                v = np.float64(hi)
         return v
     v = v >> PRECISION_BITS
     if v < 0:
@@ -690,8 +710,10 @@ def _pair_blend(w0, w1, best):
 @kernel
 def _blend_full(d, la, ra, lb, rb, a0, a1, w0, w1, rnd, shift, hi):
     for j in range(d.shape[0]):
-        left = _store(narrow(rnd + a0 * la[j] + a1 * lb[j], rnd), shift, hi)
-        right = _store(narrow(rnd + a0 * ra[j] + a1 * rb[j], rnd), shift, hi)
+        # the vertical blends are stored in the image's dtype, as ORDER_VH's
+        # intermediate rows are
+        left = narrow(_store(narrow(rnd + a0 * la[j] + a1 * lb[j], rnd), shift, hi), la[j])
+        right = narrow(_store(narrow(rnd + a0 * ra[j] + a1 * rb[j], rnd), shift, hi), la[j])
         d[j] = _store(narrow(rnd + w0[j] * left + w1[j] * right, rnd), shift, hi)
 
 
@@ -786,7 +808,7 @@ def _pairs(src, dst, bv, wv, pt, buf, c, rnd, shift, hi, y0, y1):
         a0 = wv[y, 0]
         a1 = wv[y, 1]
         d = dst[y]
-        if shift is None:  # float32
+        if shift is None:  # float weights (uint16, float32)
             _blend_full(d, la, ra, lb, rb, a0, a1, w0, w1, rnd, shift, hi)
         else:
             blend = _pair_blend(a0, a1, hblend)
@@ -963,9 +985,12 @@ def nearest_frames(src, dst, xi, yi, f0, f1, y0, y1):
 # pipeline epilogue: channel mixing, normalisation, flips and layout in one
 # pass over the (resampled) pixels.
 
-EPI_INT = 0  # integer output: 16-bit fixed-point channel mix, rounded, clamped to [0, hi]
-EPI_F32 = 1  # float32 output: out = sum_k mat[c, k] * v[k] + bias[c]
+EPI_RAW = 0  # the channel values stored as they are, in the image's dtype (no Normalize)
+EPI_F32 = 1  # float32 output: out[c] = float32(value[c]) * mul[c] + add[c]
 EPI_F16 = 2  # as EPI_F32, stored as IEEE half bits (round to nearest even) in a uint16 array
+# channel codes of the epilogue besides an input channel's index (>= 0)
+CH_GRAY = -1  # ITU-R 601-2 luma of channels 0-2 (gray_int for integer images, gray_float for float32)
+CH_CONST = -2  # the constant ``const[c]`` (an added alpha)
 
 
 @kernel
@@ -1009,14 +1034,14 @@ def float32_to_half_bits(src, dst):
 
 
 @kernel
-def _epi_select_int(s, d, sel, flip_h):
-    """d[x', c] = s[x, sel[c]] (integer output, every channel selected)."""
+def _epi_select_int(s, d, code, flip_h):
+    """d[x', c] = s[x, code[c]] (integer output, every channel selected)."""
     w = s.shape[0]
-    cout = sel.shape[0]
+    cout = code.shape[0]
     if cout == 3:
-        k0 = sel[0]
-        k1 = sel[1]
-        k2 = sel[2]
+        k0 = code[0]
+        k1 = code[1]
+        k2 = code[2]
         for x in range(w):
             ox = w - 1 - x if flip_h else x
             d[ox, 0] = s[x, k0]
@@ -1026,28 +1051,43 @@ def _epi_select_int(s, d, sel, flip_h):
         for x in range(w):
             ox = w - 1 - x if flip_h else x
             for c in range(cout):
-                d[ox, c] = s[x, sel[c]]
+                d[ox, c] = s[x, code[c]]
 
 
 @kernel
-def epilogue(src, dst, sel, matf, mati, bias, kind, hi, flip_h, flip_v, chw, row0, rows, f0, f1, y0, y1):
+def _channel_value(s, x, k, const, integer):
+    """The value of channel code ``k`` (an index, CH_GRAY or CH_CONST) at
+    pixel ``s[x]``, as float64 (exact: integers and float32 values)."""
+    if k >= 0:
+        return np.float64(s[x, k])
+    if k == CH_GRAY:
+        if integer:
+            return np.float64(gray_int(s, x))
+        return np.float64(gray_float(s, x))
+    return const
+
+
+@kernel
+def epilogue(src, dst, code, mul, add, const, kind, hi, flip_h, flip_v, chw, row0, rows, f0, f1, y0, y1):
     """Rows y0:y1 of src (frames, rows, cols, cin) -> dst rows row0 + y.
 
-    Output channel c is ``src[..., sel[c]]`` scaled when ``sel[c] >= 0``, else a
-    mix of all input channels: float kinds use ``matf[c, k]`` and ``bias[c]``,
-    the integer kind uses ``mati[c, k]`` (16-bit fixed point, weights of one
-    row summing to 65536) plus the integer ``bias[c]`` (a constant alpha).
+    Output channel c takes the value of ``code[c]``: input channel code[c],
+    the luma (CH_GRAY, computed as rgb_to_gray computes it) or ``const[c]``
+    (CH_CONST).  EPI_RAW stores the value in the image's dtype; float kinds store
+    ``float32(value) * mul[c] + add[c]`` in float32 arithmetic -- what
+    normalize() computes on the converted image, so a fused pipeline equals
+    its steps run one by one.  ``hi`` > 0: the source is an integer image.
     With ``flip_v`` row y lands on ``rows - 1 - (row0 + y)`` (``rows``: the
-    output's height); with ``flip_h`` column x on W-1-x.  ``chw``: dst is (frames, cout, rows, cols), else (frames,
-    rows, cols, cout).  Every element is computed the same way whatever band
-    holds it.
+    output's height); with ``flip_h`` column x on W-1-x.  ``chw``: dst is
+    (frames, cout, rows, cols), else (frames, rows, cols, cout).  Every
+    element is computed the same way whatever band holds it.
     """
     w = src.shape[2]
-    cin = src.shape[3]
-    cout = sel.shape[0]
+    cout = code.shape[0]
+    integer = hi > 0
     all_sel = True
     for c in range(cout):
-        if sel[c] < 0:
+        if code[c] < 0:
             all_sel = False
     buf = np.empty(w, np.float32)
     bbits = buf.view(np.uint32)
@@ -1055,35 +1095,28 @@ def epilogue(src, dst, sel, matf, mati, bias, kind, hi, flip_h, flip_v, chw, row
         for y in range(y0, y1):
             oy = rows - 1 - (row0 + y) if flip_v else row0 + y
             s = src[f, y]
-            if kind == EPI_INT:
+            if kind == EPI_RAW:
                 d = dst[f, oy]
                 if all_sel:
-                    _epi_select_int(s, d, sel, flip_h)
+                    _epi_select_int(s, d, code, flip_h)
                     continue
                 for c in range(cout):
-                    k0 = sel[c]
-                    a0 = np.int64(32768) + (np.int64(bias[c]) << 16)
+                    k0 = code[c]
                     for x in range(w):
                         ox = w - 1 - x if flip_h else x
                         if k0 >= 0:
                             d[ox, c] = s[x, k0]
+                        elif k0 == CH_GRAY:
+                            d[ox, c] = gray_int(s, x) if integer else gray_float(s, x)
                         else:
-                            a = a0
-                            for k in range(cin):
-                                a += mati[c, k] * np.int64(s[x, k])
-                            a = a >> 16
-                            if a < 0:
-                                a = 0
-                            elif a > hi:
-                                a = hi
-                            d[ox, c] = a
+                            d[ox, c] = const[c]
                 continue
             for c in range(cout):
-                k0 = sel[c]
-                b = bias[c]
+                k0 = code[c]
+                m = mul[c]
+                b = add[c]
                 if kind == EPI_F32 and chw and k0 >= 0:
                     # the common case (normalise to float32 CHW): straight into the plane
-                    m = matf[c, k0]
                     d = dst[f, c, oy]
                     if flip_h:
                         for x in range(w):
@@ -1093,7 +1126,6 @@ def epilogue(src, dst, sel, matf, mati, bias, kind, hi, flip_h, flip_v, chw, row
                             d[x] = np.float32(s[x, k0]) * m + b
                     continue
                 if k0 >= 0:
-                    m = matf[c, k0]
                     if flip_h:
                         for x in range(w):
                             buf[w - 1 - x] = np.float32(s[x, k0]) * m + b
@@ -1102,10 +1134,8 @@ def epilogue(src, dst, sel, matf, mati, bias, kind, hi, flip_h, flip_v, chw, row
                             buf[x] = np.float32(s[x, k0]) * m + b
                 else:
                     for x in range(w):
-                        a = b
-                        for k in range(cin):
-                            a += matf[c, k] * np.float32(s[x, k])
-                        buf[w - 1 - x if flip_h else x] = a
+                        v = np.float32(_channel_value(s, x, k0, const[c], integer))
+                        buf[w - 1 - x if flip_h else x] = v * m + b
                 if chw:
                     d = dst[f, c, oy]
                     if kind == EPI_F32:
@@ -1132,7 +1162,7 @@ _FUSED_ROWS = 128
 
 @kernel
 def pipeline_frames(src4, src3, flat, bv, wv, bh, wh, hl, order, max_tmp_rows, rnd, shift, hi,
-                    dst, sel, matf, mati, bias, kind, ohi, flip_h, flip_v, chw, f0, f1, y0, y1):
+                    dst, code, mul, add, const, kind, ohi, flip_h, flip_v, chw, f0, f1, y0, y1):
     """One fused pipeline task: resample output rows y0:y1 of frames f0:f1 a
     band at a time into a small buffer (input dtype), then run the epilogue
     on the band, without returning to Python."""
@@ -1151,11 +1181,11 @@ def pipeline_frames(src4, src3, flat, bv, wv, bh, wh, hl, order, max_tmp_rows, r
             else:  # the band's rows of the vertical table
                 _resample_task(src4[f : f + 1], src3[f : f + 1], flat, tmp, tmp3, bv[a:b], wv[a:b], bh, wh, hl, order,
                                max_tmp_rows, rnd, shift, hi, bufs, 0, 1, 0, b - a)
-            epilogue(tmp, dst[f : f + 1], sel, matf, mati, bias, kind, ohi, flip_h, flip_v, chw, a, rows, 0, 1, 0, b - a)
+            epilogue(tmp, dst[f : f + 1], code, mul, add, const, kind, ohi, flip_h, flip_v, chw, a, rows, 0, 1, 0, b - a)
 
 
 @kernel
-def pipeline_nearest(src4, xi, yi, dst, sel, matf, mati, bias, kind, ohi, flip_h, flip_v, chw, f0, f1, y0, y1):
+def pipeline_nearest(src4, xi, yi, dst, code, mul, add, const, kind, ohi, flip_h, flip_v, chw, f0, f1, y0, y1):
     """pipeline_frames for nearest-neighbour resampling."""
     tmp = np.empty((1, _FUSED_ROWS, xi.shape[0], src4.shape[3]), src4.dtype)
     rows = yi.shape[0]
@@ -1163,4 +1193,4 @@ def pipeline_nearest(src4, xi, yi, dst, sel, matf, mati, bias, kind, ohi, flip_h
         for a in range(y0, y1, _FUSED_ROWS):
             b = min(a + _FUSED_ROWS, y1)
             nearest_frames(src4[f : f + 1], tmp, xi, yi[a:b], 0, 1, 0, b - a)
-            epilogue(tmp, dst[f : f + 1], sel, matf, mati, bias, kind, ohi, flip_h, flip_v, chw, a, rows, 0, 1, 0, b - a)
+            epilogue(tmp, dst[f : f + 1], code, mul, add, const, kind, ohi, flip_h, flip_v, chw, a, rows, 0, 1, 0, b - a)

@@ -22,7 +22,7 @@ import numpy as np
 from . import _engine
 from . import _kernels as K
 from . import _validate as V
-from ._coeffs import ALIASES, INTERPOLATIONS
+from ._coeffs import ALIASES, FILTERS, INTERPOLATIONS
 from .crop import as_generator
 from .resize import resample_call, resample_setup
 
@@ -34,9 +34,6 @@ NORM_DTYPES = ("float32", "float16")
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
-# Pillow's ITU-R 601-2 luma weights (16-bit fixed point) and their float forms
-_GRAY_INT = (19595, 38470, 7471)
-_GRAY_FLOAT = (0.299, 0.587, 0.114)
 
 
 # --------------------------------------------------------------------------
@@ -113,7 +110,10 @@ class Crop(Step):
 
 
 class CenterCrop(Step):
-    """Centre (width, height) (or N for N x N); origin ((W - w) // 2, (H - h) // 2)."""
+    """Centre (width, height) (or N for N x N), placed as torchvision's
+    CenterCrop: origin ``(int(round((W - w) / 2)), int(round((H - h) / 2)))``
+    (Python's round, half to even).  ``center_crop_image`` keeps the upstream
+    library's ``(W - w) // 2``."""
 
     def __init__(self, size):
         self.size = _size(size, "size")
@@ -136,8 +136,8 @@ class Resize(Step):
       ``int(N * long / short)`` (torchvision's rule).
     * ``"longer"``: the longer side to N, the other ``max(1, int(N * short / long))``.
     * ``"fill"``: scale so the image covers ``size`` = (width, height), then
-      crop the ``crop`` ("center" or "random") window of that size; only the
-      kept pixels are computed.
+      crop the ``crop`` ("center", placed as CenterCrop, or "random") window
+      of that size; only the kept pixels are computed.
     """
 
     resamples = True
@@ -329,6 +329,12 @@ def _rrc_box(w, h, scale, ratio, rng):
     return (w - cw) // 2, (h - ch) // 2, cw, ch
 
 
+def center_origin(cur, size):
+    """torchvision's CenterCrop origin of a (w, h) window in a (W, H) image:
+    ``int(round((W - w) / 2))`` (half to even) on each axis."""
+    return int(round((cur[0] - size[0]) / 2.0)), int(round((cur[1] - size[1]) / 2.0))
+
+
 def _too_big(where, k, step, size, cur):
     return ValueError(
         f"{where}: steps[{k}] {type(step).__name__} size {size} (width, height) is larger than the image "
@@ -354,7 +360,7 @@ def _plan_geometry(steps, w, h, rng, where):
             if cw > cur[0] or ch > cur[1]:
                 raise _too_big(where, k, st, st.size, cur)
             if isinstance(st, CenterCrop):
-                x, y = (cur[0] - cw) // 2, (cur[1] - ch) // 2
+                x, y = center_origin(cur, st.size)
             else:
                 x = int(rng.integers(0, cur[0] - cw + 1))
                 y = int(rng.integers(0, cur[1] - ch + 1))
@@ -382,7 +388,7 @@ def _plan_geometry(steps, w, h, rng, where):
             if st.mode == "fill":
                 fw, fh = st.size
                 if st.crop == "center":
-                    x, y = (tw - fw) // 2, (th - fh) // 2
+                    x, y = center_origin((tw, th), st.size)
                 else:
                     x = int(rng.integers(0, tw - fw + 1))
                     y = int(rng.integers(0, th - fh + 1))
@@ -410,42 +416,48 @@ def _plan_geometry(steps, w, h, rng, where):
 
 
 class _Epilogue:
-    """Arguments of K.epilogue for one (input channels, dtype)."""
+    """Arguments of K.epilogue for one (input channels, dtype): per output
+    channel a code (input index, K.CH_GRAY or K.CH_CONST), the normalisation
+    ``mul`` and ``add`` (float32) and the constant (float64); ``kind``,
+    ``hi`` (the integer image's full scale, 0 for float32), output channels
+    and dtype, layout; ``identity``: the output is the input."""
 
-    __slots__ = ("sel", "matf", "mati", "bias", "kind", "hi", "cout", "dtype", "chw", "identity")
+    __slots__ = ("code", "mul", "add", "const", "kind", "hi", "cout", "dtype", "chw", "identity")
+
+    def args(self):
+        return (self.code, self.mul, self.add, self.const, self.kind, self.hi)
 
 
-def _channel_matrix(to, cin, alpha, full, dtype, where):
-    """(rows of input weights or a selected index, constant) per output channel."""
+def _channel_codes(to, cin, alpha, full, dtype, where):
+    """(channel code per output channel, constant per output channel)."""
     if cin not in (1, 3, 4) and to is not None:
         raise ValueError(f"{where} has {cin} channel(s); ConvertChannels takes 1 (gray), 3 (RGB) or 4 (RGBA)")
     a = full if alpha is None else float(alpha)
     if to is not None and alpha is not None and dtype != np.float32 and not (0 <= a <= full and a == int(a)):
         raise ValueError(f"alpha must be an integer in [0, {int(full)}] for {dtype} images, got {alpha!r}")
     if to is None:
-        return [("sel", k) for k in range(cin)]
+        return list(range(cin)), [0.0] * cin
     if to == "gray":
-        return [("sel", 0)] if cin == 1 else [("gray", None)]
+        return ([0] if cin == 1 else [K.CH_GRAY]), [0.0]
     rgb = [0, 0, 0] if cin == 1 else [0, 1, 2]
     if to in ("bgr", "bgra"):
         rgb = rgb[::-1]
-    rows = [("sel", k) for k in rgb]
+    consts = [0.0] * 3
     if to in ("rgba", "bgra"):
-        rows.append(("sel", 3) if cin == 4 else ("const", a))
-    return rows
+        rgb.append(3 if cin == 4 else K.CH_CONST)
+        consts.append(float(np.dtype(dtype).type(a)) if cin != 4 else 0.0)
+    return rgb, consts
 
 
 def _epilogue(conv, norm, cin, dtype, where, step_index):
     dtype = np.dtype(dtype)
     full = V.FULL_SCALE[dtype]
-    rows = _channel_matrix(conv.to if conv else None, cin, conv.alpha if conv else None, full, dtype, where)
-    cout = len(rows)
+    codes, consts = _channel_codes(conv.to if conv else None, cin, conv.alpha if conv else None, full, dtype, where)
+    cout = len(codes)
     e = _Epilogue()
     e.cout = cout
-    e.sel = np.full(cout, -1, np.int64)
-    e.matf = np.zeros((cout, cin), np.float32)
-    e.mati = np.zeros((cout, cin), np.int64)
-    e.bias = np.zeros(cout, np.float32)
+    e.code = np.array(codes, np.int64)
+    e.const = np.array(consts, np.float64)
     if norm is not None:
         for name, vals in (("mean", norm.mean), ("std", norm.std)):
             if len(vals) not in (1, cout):
@@ -462,27 +474,41 @@ def _epilogue(conv, norm, cin, dtype, where, step_index):
         e.chw = norm.layout == "chw"
     else:
         mul, add = np.ones(cout), np.zeros(cout)
-        e.kind = K.EPI_F32 if dtype == np.float32 else K.EPI_INT
+        e.kind = K.EPI_RAW
         e.dtype = dtype
         e.chw = False
-    add = np.array(add, np.float64)
-    ibias = np.zeros(cout, np.float32)
-    for c, (what, v) in enumerate(rows):
-        if what == "sel":
-            e.sel[c] = v
-            e.matf[c, v] = mul[c]
-            e.mati[c, v] = 65536
-        elif what == "gray":
-            for k in range(3):
-                e.matf[c, k] = _GRAY_FLOAT[k] * mul[c]
-                e.mati[c, k] = _GRAY_INT[k]
-        else:  # a constant channel (added alpha)
-            add[c] += v * mul[c]
-            ibias[c] = v
-    e.bias = ibias if e.kind == K.EPI_INT else add.astype(np.float32)
+    e.mul = np.ascontiguousarray(mul, np.float32)
+    e.add = np.ascontiguousarray(add, np.float32)
     e.hi = int(full) if dtype != np.float32 else 0
-    e.identity = norm is None and all(r == ("sel", k) for k, r in enumerate(rows)) and cout == cin
+    e.identity = norm is None and codes == list(range(cin))
     return e
+
+
+def _mixes(conv, cin):
+    """The conversion computes a channel from several (gray of RGB[A]): it
+    does not commute with resampling, so it runs before a resize placed
+    after it."""
+    return conv is not None and conv.to == "gray" and cin in (3, 4)
+
+
+def _adds_constant(conv, cin):
+    return conv is not None and conv.to in ("rgba", "bgra") and cin != 4
+
+
+# A constant channel stays constant through a uint8 resize when every window
+# has fewer taps than this: each 22-bit weight is rounded by at most 1/2, so a
+# window's sum is off 2**22 by at most taps/2, and (a * sum + 2**21) >> 22 == a
+# for every a <= 255 while 255 * taps / 2 < 2**21.  uint16 and float32 sum in
+# double: constants survive any window (Pillow's consistency tests).
+_CONST_SAFE_TAPS = (1 << 22) // 255
+
+
+def _max_taps(n, resized, name, antialias):
+    """An upper bound of the taps of the (n -> resized) table (Pillow's ksize)."""
+    if name == "nearest" or resized == n:
+        return 1
+    support = FILTERS[name][1] * (max(n / resized, 1.0) if antialias else 1.0)
+    return int(math.ceil(support)) * 2 + 1
 
 
 # --------------------------------------------------------------------------
@@ -543,6 +569,8 @@ class Pipeline:
         self.steps = tuple(steps)
         self._geo = [st for st in self.steps if not isinstance(st, (ConvertChannels, Normalize))]
         self._conv = steps[conv_at] if conv_at is not None else None
+        # a conversion placed before the resize (see _pre)
+        self._conv_first = conv_at is not None and resize_at is not None and conv_at < resize_at
         self._norm = steps[-1] if steps and isinstance(steps[-1], Normalize) else None
         self._norm_index = len(steps) - 1
         self._epi_cache = {}
@@ -551,11 +579,32 @@ class Pipeline:
     def __repr__(self):
         return f"Pipeline({list(self.steps)!r})"
 
-    def _epi(self, cin, dtype, where):
-        key = (cin, np.dtype(dtype))
+    def _pre(self, g, cin, dtype):
+        """Whether the conversion must run on the source before resampling:
+        it is placed before the resize and does not commute with it (gray
+        mixes channels; an added constant alpha can drift in a uint8 resize
+        of very many taps per window).  Elsewhere it runs in the epilogue
+        (channel selections and constants commute exactly with resampling)."""
+        if not self._conv_first or not g.resize:
+            return False
+        if _mixes(self._conv, cin):
+            return True
+        if _adds_constant(self._conv, cin) and np.dtype(dtype) == np.uint8:
+            name, aa = g.resize
+            taps = max(_max_taps(g.sh, g.rh, name, aa), _max_taps(g.sw, g.rw, name, aa))
+            return taps >= _CONST_SAFE_TAPS
+        return False
+
+    def _epi(self, cin, dtype, where, pre):
+        """(epilogue of the conversion run first or None, the task's epilogue)."""
+        key = (cin, np.dtype(dtype), pre)
         e = self._epi_cache.get(key)
         if e is None:
-            e = _epilogue(self._conv, self._norm, cin, dtype, where, self._norm_index)
+            if pre:
+                first = _epilogue(self._conv, None, cin, dtype, where, self._norm_index)
+                e = first, _epilogue(None, self._norm, first.cout, dtype, where, self._norm_index)
+            else:
+                e = None, _epilogue(self._conv, self._norm, cin, dtype, where, self._norm_index)
             self._epi_cache[key] = e
         return e
 
@@ -580,17 +629,18 @@ class Pipeline:
         return_params = V.flag(return_params, "return_params")
         rngs = _generators(seed, batch.count)
         n = batch.count
-        geos, params, shapes, epis = [], [], [], []
+        geos, params, shapes, epis, pres = [], [], [], [], []
         for i in range(n):
             img = batch.image(i)
             h, w, c = img.shape
             where = f"images[{i}]"
             g, taken = _plan_geometry(self._geo, w, h, rngs[i], where)
             g.finish()
-            e = self._epi(c, img.dtype, where)
+            pre, e = self._epi(c, img.dtype, where, self._pre(g, c, img.dtype))
             ow, oh = g.size
             geos.append(g)
             epis.append(e)
+            pres.append(pre)
             shapes.append(self._shape(e, ow, oh))
             if return_params:
                 params.append({
@@ -599,7 +649,7 @@ class Pipeline:
                 })
         V.output_budget([int(np.prod(s)) * e.dtype.itemsize for s, e in zip(shapes, epis)], "pipeline")
         outs, full = self._outputs(batch, shapes, epis, out)
-        self._run(batch, geos, epis, outs, full)
+        self._run(batch, geos, pres, epis, outs, full)
         result = self._finish(batch, outs, full)
         return (result, params) if return_params else result
 
@@ -655,39 +705,72 @@ class Pipeline:
 
     # ---- execution
 
-    def _items(self, batch, geos, epis, outs, full):
-        """Group images into kernel items: an array batch whose images share
-        one geometry runs as one item over all its frames."""
+    def _items(self, batch, geos, pres, epis, outs, full):
+        """Group images into kernel items ``(source region, geometry,
+        conversion run first, epilogue, output)``: an array batch whose
+        images share one geometry runs as one item over all its frames."""
         n = batch.count
         if batch.is_array and n > 1 and not self.random and full is not None:
-            return [(batch.arrays[0], geos[0], epis[0], full)]
-        return [(batch.image(i)[None], geos[i], epis[i], outs[i]) for i in range(n)]
+            items = [(batch.arrays[0], geos[0], pres[0], epis[0], full)]
+        else:
+            items = [(batch.image(i)[None], geos[i], pres[i], epis[i], outs[i]) for i in range(n)]
+        return [(src[:, g.sy : g.sy + g.sh, g.sx : g.sx + g.sw], g, pre, e, dst) for src, g, pre, e, dst in items]
 
-    def _run(self, batch, geos, epis, outs, full):
+    def _run(self, batch, geos, pres, epis, outs, full):
+        items = self._items(batch, geos, pres, epis, outs, full)
+        firsts = [(k, item) for k, item in enumerate(items) if item[2] is not None]
+        if firsts:  # conversions placed before the resize that do not commute with it
+            converted = {}
+            for k, (src, g, pre, e, dst) in firsts:
+                converted[k] = np.empty(src.shape[:3] + (pre.cout,), src.dtype)
+            srcs = [items[k][0] for k, _ in firsts]
+            dsts = [converted[k] for k, _ in firsts]
+            args = [items[k][2].args() for k, _ in firsts]
+
+            def convert(j, f0, f1, y0, y1):
+                h = srcs[j].shape[1]
+                K.epilogue(srcs[j], dsts[j], *args[j], False, False, False, 0, h, f0, f1, y0, y1)
+
+            _engine.run_plan([(d.shape[0], d.shape[1], d.shape[2] * d.shape[3] * 4) for d in dsts], convert)
+            items = [(converted[k], g, None, e, dst) if k in converted else (src, g, pre, e, dst)
+                     for k, (src, g, pre, e, dst) in enumerate(items)]
         calls, plan = [], []
-        for src, g, e, dst in self._items(batch, geos, epis, outs, full):
+        for src, g, _, e, dst in items:
             call, rows, work = self._task(src, g, e, dst)
             calls.append(call)
             plan.append((dst.shape[0], rows, work))
         _engine.run_plan(plan, lambda k, f0, f1, y0, y1: calls[k](f0, f1, y0, y1))
 
     def _task(self, src, g, e, dst):
-        """``(call(f0, f1, y0, y1), rows, work per row)`` for one item."""
-        src = src[:, g.sy : g.sy + g.sh, g.sx : g.sx + g.sw]
+        """``(call(f0, f1, y0, y1), rows, work per row)`` for one item whose
+        ``src`` is the source region."""
         ow, oh = g.size
+        flip_h, flip_v = g.flip_h, g.flip_v
         if g.resize:
             name, aa = g.resize
-            r = resample_setup(src, oh, ow, src.dtype, name, aa, (g.rh, g.rw, g.py, g.px), g.mirror)
+            rh, rw, py, px = g.rh, g.rw, g.py, g.px
+            mirror = g.mirror
+            if name != "nearest" and src.dtype != np.uint8 and (mirror[0] or mirror[1]):
+                # A flip before the resize: uint8 sums integers, so mirrored
+                # tables give exactly the flipped image's result; uint16 and
+                # float32 sum in double, whose rounding depends on the order
+                # of the taps, so they resample the flipped view with the
+                # plain tables, as the steps run one by one do.
+                if mirror[0] and rh != src.shape[1]:
+                    src, py, flip_v = src[:, ::-1], rh - py - oh, not flip_v
+                if mirror[1] and rw != src.shape[2]:
+                    src, px, flip_h = src[:, :, ::-1], rw - px - ow, not flip_h
+                mirror = (False, False)
+            r = resample_setup(src, oh, ow, src.dtype, name, aa, (rh, rw, py, px), mirror)
         else:
             r = resample_setup(src, oh, ow, src.dtype, "box", True)  # "copy"
-        flips = g.flip_h or g.flip_v
-        if e.identity and not flips:
+        if e.identity and not (flip_h or flip_v):
             # plain geometry: resample (or copy) straight into the output
             rc = resample_call(src, dst, r)
             return rc.call, oh, rc.work
         kdst = dst.view(np.uint16) if e.kind == K.EPI_F16 else dst
         epi_work = ow * e.cout * 4
-        epi = (e.sel, e.matf, e.mati, e.bias, e.kind, e.hi, g.flip_h, g.flip_v, e.chw)
+        epi = e.args() + (flip_h, flip_v, e.chw)
         if r.mode == "copy":
             return (lambda f0, f1, y0, y1: K.epilogue(src, kdst, *epi, 0, oh, f0, f1, y0, y1)), oh, epi_work
         if r.mode == "nearest":

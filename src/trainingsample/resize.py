@@ -35,11 +35,14 @@ PAIRS = True
 
 _NO_BOUNDS = np.zeros((1, 2), np.int32)
 # dtype -> (weights kind, accumulator start, shift (None: float), clamp
-# maximum as an int32: see the kernels' _store)
+# maximum as an int32: see the kernels' _store).  uint8 is Pillow's 8-bit
+# fixed point; uint16 and float32 sum in double, as Pillow 13's I;16 and F
+# paths do (22-bit weights lost up to 5 levels of uint16 on large
+# downscales; float32 sums drifted off constants and overflowed near 3.4e38).
 _ARITHMETIC = {
     np.dtype(np.uint8): ("int32", np.int32(1 << (PRECISION_BITS - 1)), PRECISION_BITS, np.int32(255)),
-    np.dtype(np.uint16): ("int64", np.int64(1 << (PRECISION_BITS - 1)), PRECISION_BITS, np.int32(65535)),
-    np.dtype(np.float32): ("float32", np.float32(0.0), None, np.int32(0)),
+    np.dtype(np.uint16): ("float64", np.float64(0.0), None, np.int32(65535)),
+    np.dtype(np.float32): ("float64", np.float64(0.0), None, np.int32(0)),
 }
 
 
@@ -93,26 +96,65 @@ def _h_cost(rows, ncol, ow, c, kh):
     return rows * c * (ncol * TILE_COST + ow * kh + ow * TILE_COST)
 
 
-def choose_order(h, w, c, oh, ow, bv, bh, pillow_order=False, need=None, ncol=None):
-    """Pass order and estimated element-operations per output row.
-
-    ``pillow_order`` forces horizontal-first (Pillow's), needed for parity
-    when the filter overshoots and intermediates are clamped.  ``need`` =
-    (vertical, horizontal) pass needed; default: the size changes.  ``ncol``:
-    input columns the horizontal pass reads (default: all).
-    """
-    need_v, need_h = need if need is not None else (oh != h, ow != w)
+def order_work(order, h, w, c, oh, ow, bv, bh, ncol=None):
+    """Estimated element-operations per output row of resizing (h, w) to
+    (oh, ow) in ``order`` (K.ORDER_V, ORDER_H, ORDER_VH or ORDER_HV) with the
+    tables ``bv``, ``bh``; ``ncol``: input columns the horizontal pass reads
+    (default: all)."""
     ncol = w if ncol is None else ncol
-    if need_v and not need_h:
-        return K.ORDER_V, w * c * _taps(bv)[0]
-    if need_h and not need_v:
-        return K.ORDER_H, _h_cost(1, ncol, ow, c, _taps(bh)[0])
+    if order == K.ORDER_V:
+        return w * c * _taps(bv)[0]
+    if order == K.ORDER_H:
+        return _h_cost(1, ncol, ow, c, _taps(bh)[0])
     (kv, rows_touched), (kh, _) = _taps(bv), _taps(bh)
-    v_first = oh * w * c * kv + _h_cost(oh, ncol, ow, c, kh)
-    h_first = _h_cost(rows_touched, ncol, ow, c, kh) + oh * ow * c * kv
-    if v_first <= h_first and not pillow_order:
-        return K.ORDER_VH, v_first / oh
-    return K.ORDER_HV, h_first / oh
+    if order == K.ORDER_VH:
+        return (oh * w * c * kv + _h_cost(oh, ncol, ow, c, kh)) / oh
+    return (_h_cost(rows_touched, ncol, ow, c, kh) + oh * ow * c * kv) / oh
+
+
+def choose_order(h, w, c, oh, ow, bv, bh, ncol=None):
+    """The cheaper of ORDER_VH and ORDER_HV (ORDER_V / ORDER_H when only one
+    size changes) and its order_work."""
+    if ow == w or oh == h:
+        order = K.ORDER_V if ow == w else K.ORDER_H
+        return order, order_work(order, h, w, c, oh, ow, bv, bh, ncol)
+    v_first = order_work(K.ORDER_VH, h, w, c, oh, ow, bv, bh, ncol)
+    h_first = order_work(K.ORDER_HV, h, w, c, oh, ow, bv, bh, ncol)
+    return (K.ORDER_VH, v_first) if v_first <= h_first else (K.ORDER_HV, h_first)
+
+
+def pillow_vertical_first(h, w, oh, ow):
+    """Pillow 13's pass order (Resample.c, ImagingResampleInner, since
+    Pillow PR #9549): the vertical pass first when the height shrinks, and by
+    more than twice as many pixels as the width does.  Pillow 12 and earlier
+    always ran the horizontal pass first."""
+    return (h - oh) > 0 and (h - oh) > 2 * (w - ow)
+
+
+@functools.lru_cache(maxsize=256)
+def pass_order(h, w, c, rh, rw, dtype, name, antialias, pairs=True):
+    """The pass order whose results resizing (h, w) -> (rh, rw) has.
+
+    K.ORDER_V / ORDER_H when one size changes, else ORDER_VH or ORDER_HV:
+    Pillow 13's order (pillow_vertical_first) for filters with negative lobes
+    (the clamped intermediate makes the order visible) and for outputs of at
+    most SMALL_OUTPUT pixels; otherwise the cheaper order, and vertical-first
+    wherever the pixel-pair kernel applies (its results are vertical-first's).
+    It depends only on the whole resize, never on the part of its output
+    that is kept, so a fused pipeline computes every kept pixel exactly as
+    the steps run one by one do.
+    """
+    if rh == h or rw == w:
+        return K.ORDER_H if rh == h else K.ORDER_V
+    if name not in NONNEGATIVE or rh * rw <= SMALL_OUTPUT:
+        return K.ORDER_VH if pillow_vertical_first(h, w, rh, rw) else K.ORDER_HV
+    kind = _ARITHMETIC[dtype][0]
+    bv, _ = coefficients(h, rh, name, antialias, kind)
+    bh, _ = coefficients(w, rw, name, antialias, kind)
+    _, (cols, _, ncol, _) = h_layout(bh, c, dtype.itemsize)
+    if pairs and cols.size and _few_taps(bv) and _few_taps(bh):
+        return K.ORDER_VH
+    return choose_order(h, w, c, rh, rw, bv, bh, ncol)[0]
 
 
 class Resample:
@@ -166,14 +208,13 @@ def _conv_plan(h, w, c, oh, ow, dtype, name, antialias, virtual, mirror, pairs):
     bv, wv = _axis_table(h, rh, py, oh, name, antialias, kind, mirror[0])
     itemsize = dtype.itemsize
     bh, wh, hl = _horizontal_table(w, rw, px, ow, name, antialias, kind, mirror[1], c, itemsize)
-    # Pillow's order where it is needed for parity, and for small outputs,
-    # where the cheaper order saves nothing worth a rounding difference
-    pillow_order = dtype != np.float32 and (name not in NONNEGATIVE or oh * ow <= SMALL_OUTPUT)
-    order, work = choose_order(h, w, c, oh, ow, bv, bh, pillow_order, (rh != h, rw != w), hl[2])
-    if pairs and order in (K.ORDER_VH, K.ORDER_HV) and not pillow_order and hl[0].size and _few_taps(bv) and _few_taps(bh):
+    order = pass_order(h, w, c, rh, rw, dtype, name, antialias, pairs)
+    if order == K.ORDER_VH and pairs and hl[0].size and _few_taps(bv) and _few_taps(bh):
         # sparse columns, one or two taps: gather the pixel pairs (same results as VH)
         order, work = K.ORDER_PAIRS, ow * (6 * c + 4 * TILE_COST)
         wv, wh = _two_columns(wv), _two_columns(wh)
+    else:
+        work = order_work(order, h, w, c, oh, ow, bv, bh, hl[2])
     tmp_row_bytes = (w if order == K.ORDER_VH else ow) * c * itemsize
     max_tmp_rows = max(1, TMP_BYTES // tmp_row_bytes)
     if order == K.ORDER_VH:  # the horizontal pass takes the intermediate rows in whole tiles
