@@ -57,6 +57,74 @@ def test_bad_input(call, exc, pattern):
         call()
 
 
+EMPTY = np.zeros((0, 10, 12, 3), np.uint8)
+
+
+@pytest.mark.parametrize("images", [[], EMPTY], ids=["list", "array"])
+@pytest.mark.parametrize(
+    "call,exc,pattern",
+    [
+        (lambda im: ts.batch_resize_images(im, (0, 5)), ValueError, r"target_sizes width must be >= 1, got 0 in \(0, 5\)"),
+        (lambda im: ts.batch_resize_images(im, (2**20 + 1, 3)), ValueError, r"target_sizes width 1048577 exceeds the maximum"),
+        (lambda im: ts.batch_resize_images(im, (3, "a")), TypeError, r"target_sizes\[1\] must be an integer, got 'a'"),
+        (lambda im: ts.batch_resize_images(im, [(3, 3)]), ValueError, "target_sizes has 1 entries but there are 0 images"),
+        (lambda im: ts.batch_crop_images(im, (-1, -1, 0, 0)), ValueError, r"boxes origin must be >= 0, got x=-1, y=-1"),
+        (lambda im: ts.batch_crop_images(im, (0, 0, 0, 3)), ValueError, r"boxes width and height must be >= 1"),
+        (lambda im: ts.batch_center_crop_images(im, (0, 0)), ValueError, r"target_sizes width must be >= 1, got 0"),
+        (lambda im: ts.batch_random_crop_images(im, (4, -2)), ValueError, r"target_sizes height must be >= 1, got -2"),
+        (lambda im: ts.batch_resize_images(im, (3, 3), interpolation="sinc"), ValueError, r"interpolation must be one of .*; got 'sinc'"),
+        (lambda im: ts.batch_resize_images(im, (3, 3), antialias="yes"), TypeError, r"antialias must be True or False"),
+    ],
+)
+def test_empty_batches_check_the_shared_arguments(images, call, exc, pattern):
+    with pytest.raises(exc, match=pattern):
+        call(images)
+
+
+def test_empty_video_batch_checks_the_size():
+    with pytest.raises(ValueError, match=r"target_sizes width must be >= 1, got 0"):
+        ts.batch_resize_videos([], (0, 2))
+
+
+def test_empty_array_declares_its_image_size():
+    # a shared size or box must fit (H, W) = (10, 12) as for any image of the batch
+    with pytest.raises(ValueError, match=r"boxes \(8, 0, 5, 4\) .* extends outside the image of width 12 and height 10"):
+        ts.batch_crop_images(EMPTY, (8, 0, 5, 4))
+    with pytest.raises(ValueError, match=r"target_sizes \(13, 4\) \(width, height\) is larger than the image of width 12"):
+        ts.batch_center_crop_images(EMPTY, (13, 4))
+    with pytest.raises(ValueError, match=r"target_sizes \(5, 11\) \(width, height\) is larger than the image"):
+        ts.batch_random_crop_images(EMPTY, (5, 11), seed=0)
+    with pytest.raises(ValueError, match=r"CenterCrop size \(20, 20\)"):
+        ts.Pipeline([ts.CenterCrop(20)])(EMPTY)
+
+
+def test_empty_inputs_one_rule():
+    """List in, [] out; an (0, H, W, C) array gives the (0, h, w, C) array
+    its images would have filled (a per-image list of sizes, necessarily
+    empty, gives [] as a batch of several output shapes does)."""
+    arrays = {
+        "resize": ts.batch_resize_images(EMPTY, (5, 4)),
+        "crop": ts.batch_crop_images(EMPTY, (1, 2, 5, 4)),
+        "center": ts.batch_center_crop_images(EMPTY, (5, 4)),
+        "random": ts.batch_random_crop_images(EMPTY, (5, 4), seed=0),
+    }
+    for name, out in arrays.items():
+        assert isinstance(out, np.ndarray) and out.shape == (0, 4, 5, 3) and out.dtype == np.uint8, name
+    u16 = np.zeros((0, 10, 12, 1), np.uint16)
+    assert ts.batch_resize_images(u16, (7, 2), interpolation="bicubic").shape == (0, 2, 7, 1)
+    assert ts.batch_rgb_to_gray(EMPTY).shape == (0, 10, 12, 1)
+    assert ts.batch_calculate_luminance(EMPTY).shape == (0,)
+    out = ts.Pipeline([ts.Resize((5, 4)), ts.Normalize(0.5, 0.5)])(EMPTY)
+    assert out.shape == (0, 3, 4, 5) and out.dtype == np.float32
+    assert ts.Pipeline([ts.RandomResizedCrop(7), ts.ConvertChannels("gray")])(EMPTY, seed=1).shape == (0, 7, 7, 1)
+    for f in (lambda im, s: ts.batch_resize_images(im, s), lambda im, s: ts.batch_center_crop_images(im, s)):
+        assert f(EMPTY, []) == [] and f([], (5, 4)) == [] and f([], []) == []
+    assert ts.batch_crop_images([], (1, 2, 5, 4)) == [] and ts.batch_crop_images(EMPTY, (1, 2, 5, 4), copy=False) == []
+    assert ts.Pipeline([ts.CenterCrop(4)])([]) == []
+    crops, boxes = ts.batch_random_crop_images(EMPTY, (5, 4), seed=0, return_boxes=True)
+    assert crops.shape == (0, 4, 5, 3) and boxes == []
+
+
 def test_absurd_size_refused_before_allocating():
     # 1 048 576 x 1 048 576 RGB would be 3 TiB: refused by the output budget, not by the allocator
     with pytest.raises(ValueError, match="over the limit"):

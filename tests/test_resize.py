@@ -487,7 +487,7 @@ class TestBatchForms:
 
     def test_empty(self):
         assert ts.batch_resize_images([], (3, 3)) == []
-        assert ts.batch_resize_images(np.zeros((0, 4, 4, 3), np.uint8), (3, 3)).shape[0] == 0
+        assert ts.batch_resize_images(np.zeros((0, 4, 4, 3), np.uint8), (3, 3)).shape == (0, 3, 3, 3)
 
     def test_aliases(self, rng):
         img = noise(rng, (30, 40, 3))

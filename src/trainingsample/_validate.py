@@ -138,6 +138,17 @@ def _ints(values, where):
     return tuple(_int(v, f"{where}[{k}]") for k, v in enumerate(values))
 
 
+class Pairs(list):
+    """One tuple per image; ``shared`` is the tuple given for all of them
+    (None when each image has its own), known even for an empty batch."""
+
+    __slots__ = ("shared",)
+
+    def __init__(self, items, shared=None):
+        super().__init__(items)
+        self.shared = shared
+
+
 def _pairs(values, n, name, arity, what):
     """One tuple of ``arity`` ints for every image, or one shared by all."""
     if isinstance(values, np.ndarray):
@@ -146,7 +157,8 @@ def _pairs(values, n, name, arity, what):
         isinstance(v, (list, tuple, np.ndarray)) for v in values
     ):
         # one pair/box shared by every image
-        return [_ints(values, name)] * n, True
+        t = _ints(values, name)
+        return Pairs([t] * n, t), True
     if not isinstance(values, (list, tuple)):
         raise TypeError(f"{name} must be one {what} or a list of {n} of them, got {type(values).__name__}")
     if len(values) != n:
@@ -160,13 +172,13 @@ def _pairs(values, n, name, arity, what):
         if len(v) != arity:
             raise ValueError(f"{name}[{i}] must be a {what}, got {len(v)} values: {v!r}")
         out.append(_ints(v, f"{name}[{i}]"))
-    return out, False
+    return Pairs(out), False
 
 
 def sizes(target_sizes, n, name="target_sizes"):
     """Validated list of n (width, height) pairs, each side in [1, MAX_SIDE]."""
     pairs, shared = _pairs(target_sizes, n, name, 2, "(width, height) pair")
-    for i, (w, h) in enumerate(pairs[:1] if shared else pairs):
+    for i, (w, h) in enumerate([pairs.shared] if shared else pairs):
         where = name if shared else f"{name}[{i}]"
         for side, v in (("width", w), ("height", h)):
             if v < 1:
@@ -192,13 +204,25 @@ def where(name, i, indexed):
 def boxes(values, n, name="boxes"):
     """Validated list of n (x, y, width, height) boxes (not yet checked against images)."""
     out, shared = _pairs(values, n, name, 4, "(x, y, width, height) box")
-    for i, (x, y, w, h) in enumerate(out[:1] if shared else out):
+    for i, (x, y, w, h) in enumerate([out.shared] if shared else out):
         where = name if shared else f"{name}[{i}]"
         if x < 0 or y < 0:
             raise ValueError(f"{where} origin must be >= 0, got x={x}, y={y} in {(x, y, w, h)}")
         if w < 1 or h < 1:
             raise ValueError(f"{where} width and height must be >= 1, got {(x, y, w, h)}")
     return out
+
+
+def empty_output(batch, shared, channels=None, dtype=None):
+    """The result for an empty batch: [] for a list; for an (0, H, W, C)
+    array, an (0, height, width, C) array when one ``shared`` (.., width,
+    height) is given for all images (a per-image list, necessarily empty,
+    gives [] as outputs of several shapes do)."""
+    if not batch.is_array or shared is None:
+        return []
+    a = batch.arrays[0]
+    w, h = shared[-2:]
+    return np.empty((0, h, w, channels or a.shape[3]), dtype or a.dtype)
 
 
 def box_inside(box, shape, where):

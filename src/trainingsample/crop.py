@@ -7,7 +7,11 @@ from . import _apply
 from . import _validate as V
 
 
-def _crop(batch, boxes, copy, name, indexed=True):
+def _crop(batch, boxes, copy, name, indexed=True, shared=None):
+    """``shared``: the box or (width, height) given for every image, which
+    sets the shape of an empty array's result."""
+    if batch.count == 0:
+        return V.empty_output(batch, shared) if copy else []
     for i, box in enumerate(boxes):
         V.box_inside(box, batch.image(i).shape, V.where(name, i, indexed))
     if not copy:
@@ -53,10 +57,25 @@ def batch_crop_images(images, boxes, *, copy=True):
     """
     batch = V.as_batch(images)
     bx = V.boxes(boxes, batch.count)
-    return _crop(batch, bx, V.flag(copy, "copy"), "boxes")
+    _empty_fits(batch, bx.shared, "boxes")
+    return _crop(batch, bx, V.flag(copy, "copy"), "boxes", shared=bx.shared)
+
+
+def _empty_fits(batch, shared, name):
+    """An empty (0, H, W, C) array still declares its image size: a shared
+    crop size or box must fit it, as it must fit every image of a batch."""
+    if batch.count or not batch.is_array or shared is None:
+        return
+    _, ih, iw, _ = batch.arrays[0].shape
+    if ih and iw:
+        if len(shared) == 4:
+            V.box_inside(shared, (ih, iw), name)
+        elif shared[0] > iw or shared[1] > ih:
+            raise ValueError(f"{name} {shared} (width, height) is larger than the image of width {iw} and height {ih}")
 
 
 def _center_boxes(batch, sizes, name, indexed=True):
+    _empty_fits(batch, sizes.shared, name)
     out = []
     for i, (w, h) in enumerate(sizes):
         ih, iw = batch.image(i).shape[:2]
@@ -72,7 +91,8 @@ def batch_center_crop_images(images, target_sizes, *, copy=True):
     is a ValueError (no padding)."""
     batch = V.as_batch(images)
     sizes = V.sizes(target_sizes, batch.count)
-    return _crop(batch, _center_boxes(batch, sizes, "target_sizes"), V.flag(copy, "copy"), "target_sizes")
+    boxes = _center_boxes(batch, sizes, "target_sizes")
+    return _crop(batch, boxes, V.flag(copy, "copy"), "target_sizes", shared=sizes.shared)
 
 
 def as_generator(seed, name="seed"):
@@ -91,6 +111,7 @@ def as_generator(seed, name="seed"):
 def random_boxes(batch, sizes, rng, name, indexed=True):
     """Draw one box per image in Python (image order), independent of threads."""
     highs_x, highs_y = [], []
+    _empty_fits(batch, sizes.shared, name)
     for i, (w, h) in enumerate(sizes):
         ih, iw = batch.image(i).shape[:2]
         if w > iw or h > ih:
@@ -116,7 +137,7 @@ def batch_random_crop_images(images, target_sizes, *, seed=None, return_boxes=Fa
     sizes = V.sizes(target_sizes, batch.count)
     rng = as_generator(seed)
     bx = random_boxes(batch, sizes, rng, "target_sizes")
-    out = _crop(batch, bx, V.flag(copy, "copy"), "target_sizes")
+    out = _crop(batch, bx, V.flag(copy, "copy"), "target_sizes", shared=sizes.shared)
     return (out, bx) if V.flag(return_boxes, "return_boxes") else out
 
 

@@ -647,6 +647,8 @@ class Pipeline:
                     "source_size": (w, h), "size": (ow, oh), "source_box": g.source_box(),
                     "flip": (g.flip_h, g.flip_v), "steps": taken,
                 })
+        if n == 0 and batch.is_array and out is None:
+            return (self._empty(batch), params) if return_params else self._empty(batch)
         V.output_budget([int(np.prod(s)) * e.dtype.itemsize for s, e in zip(shapes, epis)], "pipeline")
         outs, full = self._outputs(batch, shapes, epis, out)
         self._run(batch, geos, pres, epis, outs, full)
@@ -664,6 +666,19 @@ class Pipeline:
         return (out, params[0]) if return_params else out
 
     # ---- outputs
+
+    def _empty(self, batch):
+        """An empty (0, H, W, C) array gives (0, ...) of the shape and dtype
+        each of its images would have (the steps are checked against (H, W)
+        as for any image; no caller's generator is drawn from)."""
+        _, h, w, c = batch.arrays[0].shape
+        dtype = batch.arrays[0].dtype
+        if not (h and w and c):
+            return np.empty((0, 0, 0, c), dtype)
+        g, _ = _plan_geometry(self._geo, w, h, np.random.default_rng(0), "images")
+        g.finish()
+        _, e = self._epi(c, dtype, "images", self._pre(g, c, dtype))
+        return np.empty((0,) + self._shape(e, *g.size), e.dtype)
 
     def _outputs(self, batch, shapes, epis, out):
         """One (1, ...) output view per image, and the (N, ...) array they
@@ -692,8 +707,6 @@ class Pipeline:
         if full is not None:
             return full
         if batch.is_array:
-            if not outs:
-                return np.empty((0, 0, 0, 0), batch.arrays[0].dtype)
             return [o[0] for o in outs]
         res = []
         for o, sq in zip(outs, batch.squeeze):

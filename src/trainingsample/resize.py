@@ -343,7 +343,7 @@ def batch_resize_images(images, target_sizes, *, interpolation="bilinear", antia
     if batch.count == 0:
         V.choice(interpolation, INTERPOLATIONS, "interpolation")
         V.flag(antialias, "antialias")
-        return batch.arrays[0][:, :0, :0].copy() if batch.is_array else []
+        return V.empty_output(batch, sizes.shared)
     return _apply.finish(batch, resize_items(_batch_items(batch, sizes), interpolation, antialias))
 
 
