@@ -210,9 +210,10 @@ class TestNoAntialias:
         for i, (img, cases) in enumerate(images_cases):
             for interp, (w, h) in cases:
                 r = R.resample_setup(img[None], h, w, img.dtype, interp, False)
-                assert r.args[7] == K.ORDER_PAIRS, (interp, w, h)
-                bv, wv, bh, wh, hl = r.args[2:7]
-                pt = K._pair_table(bh, wh, hl, img.shape[2], img.itemsize, img.shape[1] * img.shape[2])
+                t = r.tables
+                assert t.order == K.ORDER_PAIRS, (interp, w, h)
+                wv = t.wv
+                pt = K._pair_table(t.bh, t.wh, t.layout.kernel_tuple(), img.shape[2], img.itemsize, img.shape[1] * img.shape[2])
                 blends.add(pt[7])
                 blends.update(K._pair_blend(a0, a1, pt[7]) for a0, a1 in wv[:, :2] if img.dtype != np.float32)
                 fast[i, interp, w, h] = ts.resize_image(img, (w, h), interpolation=interp, antialias=False)
@@ -223,7 +224,7 @@ class TestNoAntialias:
         R.pass_order.cache_clear()
         for i, (img, cases) in enumerate(images_cases):
             for interp, (w, h) in cases:
-                assert R.resample_setup(img[None], h, w, img.dtype, interp, False).args[7] == K.ORDER_VH
+                assert R.resample_setup(img[None], h, w, img.dtype, interp, False).order == K.ORDER_VH
                 slow = ts.resize_image(img, (w, h), interpolation=interp, antialias=False)
                 np.testing.assert_array_equal(fast[i, interp, w, h], slow, err_msg=f"{img.shape} {interp} {(w, h)}")
         return blends
@@ -443,7 +444,7 @@ class TestThreads:
         imgs = noise(rng, (2, 150, 480, 3)).astype(dtype)
         cases = [((480, 61), "bilinear", True), ((177, 150), "bicubic", True), ((160, 70), "bilinear", True),
                  ((160, 70), "bicubic", True), ((700, 333), "lanczos3", True), ((120, 50), "bilinear", False)]
-        orders = {R.resample_setup(imgs, h, w, imgs.dtype, interp, aa).args[7] for (w, h), interp, aa in cases}
+        orders = {R.resample_setup(imgs, h, w, imgs.dtype, interp, aa).order for (w, h), interp, aa in cases}
         if dtype != np.float32:  # float32 takes the cheaper order, so HV may not occur
             assert orders == {K.ORDER_V, K.ORDER_H, K.ORDER_VH, K.ORDER_HV, K.ORDER_PAIRS}
         results = []

@@ -38,9 +38,6 @@ class Batch:
             return self.arrays[0][i]
         return self.arrays[i][0]
 
-    def images(self):
-        return [self.image(i) for i in range(self.count)]
-
 
 def _check_dtype(arr, where):
     if arr.dtype not in SUPPORTED_DTYPES:

@@ -24,7 +24,7 @@ from . import _kernels as K
 from . import _validate as V
 from ._coeffs import ALIASES, FILTERS, INTERPOLATIONS
 from .crop import as_generator
-from .resize import resample_call, resample_setup
+from .resize import copy_plan, resample_call, resample_setup
 
 RESIZE_MODES = ("exact", "shorter", "longer", "fill")
 FILL_CROPS = ("center", "random")
@@ -776,7 +776,7 @@ class Pipeline:
                 mirror = (False, False)
             r = resample_setup(src, oh, ow, src.dtype, name, aa, (rh, rw, py, px), mirror)
         else:
-            r = resample_setup(src, oh, ow, src.dtype, "box", True)  # "copy"
+            r = copy_plan(src)
         if e.identity and not (flip_h or flip_v):
             # plain geometry: resample (or copy) straight into the output
             rc = resample_call(src, dst, r)
@@ -787,19 +787,16 @@ class Pipeline:
         if r.mode == "copy":
             return (lambda f0, f1, y0, y1: K.epilogue(src, kdst, *epi, 0, oh, f0, f1, y0, y1)), oh, epi_work
         if r.mode == "nearest":
-            xi, yi = r.args
+            xi, yi = r.xi, r.yi
 
             def fused_nearest(f0, f1, y0, y1):
                 K.pipeline_nearest(src, xi, yi, kdst, *epi, f0, f1, y0, y1)
 
             return fused_nearest, oh, r.work + epi_work
-        src4, src3, bv, wv, bh, wh, hl, order, mtr, rnd, shift, hi = r.args
-        flat = src3 is not None
-        if not flat:  # not read (flat=False); any (frames, rows, n) view of the input's dtype
-            src3 = src4[:, :, :, 0]
+        args = r.kernel_sources(r.src4[:, :, :, 0]) + r.tables.kernel_args() + (kdst,) + epi
 
         def fused(f0, f1, y0, y1):
-            K.pipeline_frames(src4, src3, flat, bv, wv, bh, wh, hl, order, mtr, rnd, shift, hi, kdst, *epi, f0, f1, y0, y1)
+            K.pipeline_frames(*args, f0, f1, y0, y1)
 
         return fused, oh, r.work + epi_work
 

@@ -6,13 +6,15 @@ passes in the cheaper order; the intermediate band stays in cache and has the
 output dtype, as in Pillow.  Work is split over frames and output row bands.
 """
 import functools
+from dataclasses import dataclass
+from typing import ClassVar, NamedTuple, Optional
 
 import numpy as np
 
 from . import _apply
 from . import _kernels as K
 from . import _validate as V
-from ._coeffs import ALIASES, FILTERS, INTERPOLATIONS, NONNEGATIVE, PRECISION_BITS, coefficients, mirrored, nearest_indices
+from ._coeffs import ALIASES, INTERPOLATIONS, NONNEGATIVE, PRECISION_BITS, coefficients, mirrored, nearest_indices
 
 # Cost of moving one element into or out of the transposed tile of the
 # horizontal pass, in vertical taps (contiguous multiply-adds); chooses the
@@ -157,16 +159,100 @@ def pass_order(h, w, c, rh, rw, dtype, name, antialias, pairs=True):
     return choose_order(h, w, c, rh, rw, bv, bh, ncol)[0]
 
 
-class Resample:
-    """How one 4-D source view becomes an (oh, ow) output: ``mode`` is "copy"
-    (same size), "nearest" (``args`` = column and row indices) or "conv"
-    (``args`` = the arguments of K.resample_frames before the output);
-    ``work`` = element-operations per output row."""
+class HLayout(NamedTuple):
+    """The horizontal pass's column layout (see h_layout): ``cols`` the input
+    columns some window reads (empty: all of them), ``col0`` the first one,
+    ``ncol`` how many, ``tile_rows`` the rows it transposes per tile.  The
+    kernels take it as a plain tuple (``kernel_tuple``)."""
 
-    __slots__ = ("mode", "args", "work")
+    cols: np.ndarray
+    col0: int
+    ncol: int
+    tile_rows: int
 
-    def __init__(self, mode, args, work):
-        self.mode, self.args, self.work = mode, args, work
+    def kernel_tuple(self):
+        return (self.cols, self.col0, self.ncol, self.tile_rows)
+
+
+@dataclass(frozen=True, slots=True)
+class ConvTables:
+    """What a convolution plan holds that does not depend on the source's
+    memory (memoised by _conv_plan; the arrays are shared, never written).
+
+    ``bv``/``wv``: the vertical pass's (out rows, 2) bounds and weights,
+    ``bh``/``wh`` the horizontal pass's; ``layout`` its HLayout; ``order``
+    one of K.ORDER_*; ``work`` element-operations per output row;
+    ``max_tmp_rows`` the intermediate rows a task keeps; ``rnd``, ``shift``,
+    ``hi`` the arithmetic (fixed point: rounding term and shift; float:
+    ``shift`` None; ``hi`` the clamp, 0 for float32)."""
+
+    bv: np.ndarray
+    wv: np.ndarray
+    bh: np.ndarray
+    wh: np.ndarray
+    layout: HLayout
+    order: int
+    work: float
+    max_tmp_rows: int
+    rnd: object
+    shift: object
+    hi: object
+
+    def kernel_args(self):
+        """The kernels' table arguments, in their order."""
+        return (self.bv, self.wv, self.bh, self.wh, self.layout.kernel_tuple(), self.order,
+                self.max_tmp_rows, self.rnd, self.shift, self.hi)
+
+
+@dataclass(frozen=True, slots=True)
+class CopyPlan:
+    """Same size: a parallel copy.  ``work`` per output row."""
+
+    work: float
+    mode: ClassVar[str] = "copy"
+
+
+@dataclass(frozen=True, slots=True)
+class NearestPlan:
+    """Nearest neighbour: output column j reads input column ``xi[j]``, row
+    i reads ``yi[i]``."""
+
+    xi: np.ndarray
+    yi: np.ndarray
+    work: float
+    mode: ClassVar[str] = "nearest"
+
+
+@dataclass(frozen=True, slots=True)
+class ConvPlan:
+    """A convolution of the 4-D ``src4`` (possibly a contiguous copy of the
+    caller's view) with ``tables``; ``src3`` its (N, H, W*C) flat view, or
+    None when its strides allow none (the kernels then read ``src4``)."""
+
+    src4: np.ndarray
+    src3: Optional[np.ndarray]
+    tables: ConvTables
+    mode: ClassVar[str] = "conv"
+
+    @property
+    def work(self):
+        return self.tables.work
+
+    @property
+    def order(self):
+        return self.tables.order
+
+    def kernel_sources(self, spare3):
+        """``(src4, src3, flat)`` for the kernels: ``spare3`` stands in for
+        src3 when there is none (never read with flat False; any (N, rows, n)
+        array of the dtype keeps one compiled signature)."""
+        flat = self.src3 is not None
+        return self.src4, (self.src3 if flat else spare3), flat
+
+
+def copy_plan(src4):
+    """The plan of a same-size "resample" of ``src4``: a copy."""
+    return CopyPlan(src4.shape[2] * src4.shape[3])
 
 
 def resample_setup(src4, oh, ow, dtype, name, antialias, virtual=None, mirror=(False, False)):
@@ -184,16 +270,15 @@ def resample_setup(src4, oh, ow, dtype, name, antialias, virtual=None, mirror=(F
     if name == "nearest":
         xi = (mirrored(w, rw, name) if mirror[1] else nearest_indices(w, rw))[px : px + ow]
         yi = (mirrored(h, rh, name) if mirror[0] else nearest_indices(h, rh))[py : py + oh]
-        return Resample("nearest", (xi, yi), ow * c)
+        return NearestPlan(xi, yi, ow * c)
     if rh == h and rw == w:
-        return Resample("copy", None, w * c)
-    plan = _conv_plan(h, w, c, oh, ow, np.dtype(dtype), name, bool(antialias), (rh, rw, py, px), (bool(mirror[0]), bool(mirror[1])), PAIRS)
-    bv, wv, bh, wh, hl, order, work, max_tmp_rows, rnd, shift, hi = plan
+        return copy_plan(src4)
+    tables = _conv_plan(h, w, c, oh, ow, np.dtype(dtype), name, bool(antialias), (rh, rw, py, px), (bool(mirror[0]), bool(mirror[1])), PAIRS)
     src3 = _apply.flat_rows(src4)
-    if src3 is None and order in (K.ORDER_V, K.ORDER_VH, K.ORDER_PAIRS):
+    if src3 is None and tables.order in (K.ORDER_V, K.ORDER_VH, K.ORDER_PAIRS):
         src4 = np.ascontiguousarray(src4)  # exotic strides: one copy, then fast paths
         src3 = _apply.flat_rows(src4)
-    return Resample("conv", [src4, src3, bv, wv, bh, wh, hl, order, max_tmp_rows, rnd, shift, hi], work)
+    return ConvPlan(src4, src3, tables)
 
 
 @functools.lru_cache(maxsize=256)
@@ -209,18 +294,18 @@ def _conv_plan(h, w, c, oh, ow, dtype, name, antialias, virtual, mirror, pairs):
     itemsize = dtype.itemsize
     bh, wh, hl = _horizontal_table(w, rw, px, ow, name, antialias, kind, mirror[1], c, itemsize)
     order = pass_order(h, w, c, rh, rw, dtype, name, antialias, pairs)
-    if order == K.ORDER_VH and pairs and hl[0].size and _few_taps(bv) and _few_taps(bh):
+    if order == K.ORDER_VH and pairs and hl.cols.size and _few_taps(bv) and _few_taps(bh):
         # sparse columns, one or two taps: gather the pixel pairs (same results as VH)
         order, work = K.ORDER_PAIRS, ow * (6 * c + 4 * TILE_COST)
         wv, wh = _two_columns(wv), _two_columns(wh)
     else:
-        work = order_work(order, h, w, c, oh, ow, bv, bh, hl[2])
+        work = order_work(order, h, w, c, oh, ow, bv, bh, hl.ncol)
     tmp_row_bytes = (w if order == K.ORDER_VH else ow) * c * itemsize
     max_tmp_rows = max(1, TMP_BYTES // tmp_row_bytes)
     if order == K.ORDER_VH:  # the horizontal pass takes the intermediate rows in whole tiles
         max_tmp_rows = max(K.GROUP, max_tmp_rows - max_tmp_rows % K.GROUP)
-        hl = hl[:3] + (min(hl[3], max_tmp_rows),)
-    return bv, wv, bh, wh, hl, order, work, max_tmp_rows, rnd, shift, hi
+        hl = hl._replace(tile_rows=min(hl.tile_rows, max_tmp_rows))
+    return ConvTables(bv, wv, bh, wh, hl, order, work, max_tmp_rows, rnd, shift, hi)
 
 
 @functools.lru_cache(maxsize=256)
@@ -232,9 +317,9 @@ def _horizontal_table(w, rw, px, ow, name, antialias, kind, mirror, c, itemsize)
     for every table)."""
     bh, wh = _axis_table(w, rw, px, ow, name, antialias, kind, mirror)
     if rw == w:
-        return bh, wh, (np.zeros(0, np.int64), 0, 1, 1)
+        return bh, wh, HLayout(np.zeros(0, np.int64), 0, 1, 1)
     bh, hl = h_layout(bh, c, itemsize)
-    return bh, wh, hl
+    return bh, wh, HLayout(*hl)
 
 
 def _few_taps(bounds):
@@ -265,16 +350,13 @@ def resample_call(src4, dst4, r):
     resample_setup) of ``src4`` into ``dst4``."""
     _, oh, ow, _ = dst4.shape
     if r.mode == "nearest":
-        xi, yi = r.args
+        xi, yi = r.xi, r.yi
         return _apply.ItemCall(lambda f0, f1, y0, y1: K.nearest_frames(src4, dst4, xi, yi, f0, f1, y0, y1), r.work)
     if r.mode == "copy":
         return _apply.ItemCall(_apply.copy_into(src4, dst4), r.work)
-    src4c, src3, bv, wv, bh, wh, hl, order, max_tmp_rows, rnd, shift, hi = r.args
     dst3 = dst4.reshape(dst4.shape[0], oh, ow * dst4.shape[3])
-    flat = src3 is not None
-    if not flat:
-        src3 = dst3  # not read (flat=False); keeps one compiled signature
-    args = (src4c, src3, flat, dst4, dst3, bv, wv, bh, wh, hl, order, max_tmp_rows, rnd, shift, hi)
+    t = r.tables
+    args = r.kernel_sources(dst3) + (dst4, dst3) + t.kernel_args()
 
     def call(f0, f1, y0, y1):
         K.resample_band(*args, f0, f1, y0, y1)
@@ -282,8 +364,8 @@ def resample_call(src4, dst4, r):
     def claim(tasks, ctr):
         K.resample_frames(*args, tasks, ctr)
 
-    # the horizontal pass works in tiles of hl[3] rows: bands of whole tiles
-    quantum = hl[3] if order in (K.ORDER_H, K.ORDER_VH) else 1
+    # the horizontal pass works in tiles of tile_rows rows: bands of whole tiles
+    quantum = t.layout.tile_rows if t.order in (K.ORDER_H, K.ORDER_VH) else 1
     return _apply.ItemCall(call, r.work, claim, quantum)
 
 
@@ -414,4 +496,4 @@ def resize_video(video, size, *, interpolation="bilinear", antialias=True):
     return out[..., 0] if sq else out
 
 
-__all__ = ["batch_resize_images", "resize_image", "batch_resize_videos", "resize_video", "FILTERS"]
+__all__ = ["batch_resize_images", "resize_image", "batch_resize_videos", "resize_video"]
