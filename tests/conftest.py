@@ -2,6 +2,30 @@ import numpy as np
 import pytest
 
 import trainingsample as ts
+from PIL import Image
+
+PIL_FILTERS = {  # our interpolation names -> Pillow's filters
+    "nearest": Image.NEAREST,
+    "box": Image.BOX,
+    "bilinear": Image.BILINEAR,
+    "hamming": Image.HAMMING,
+    "bicubic": Image.BICUBIC,
+    "lanczos3": Image.LANCZOS,
+}
+
+
+def replay(img, params):
+    """Apply a Pipeline's concrete steps (``params["steps"]``) one by one
+    with the single-image functions."""
+    out = img
+    for stp in params["steps"]:
+        if stp["op"] == "crop":
+            out = ts.crop_image(out, stp["box"])
+        elif stp["op"] == "resize":
+            out = ts.resize_image(out, stp["size"], interpolation=stp["interpolation"], antialias=stp["antialias"])
+        else:
+            out = out[:, ::-1] if stp["axis"] == "horizontal" else out[::-1]
+    return np.ascontiguousarray(out)
 
 
 @pytest.fixture

@@ -16,18 +16,10 @@ from trainingsample import _kernels as K
 from trainingsample import pipeline as P
 from trainingsample import resize as R
 from trainingsample import _validate as V
-from conftest import noise, photos
+from conftest import PIL_FILTERS, noise, photos, replay
 from reference import resize as oracle_resize
 from reference import resize_rounded, tie_pixels
 
-PIL_FILTERS = {
-    "nearest": Image.NEAREST,
-    "box": Image.BOX,
-    "bilinear": Image.BILINEAR,
-    "hamming": Image.HAMMING,
-    "bicubic": Image.BICUBIC,
-    "lanczos3": Image.LANCZOS,
-}
 
 
 def pil_resize(img, size, interp):
@@ -361,19 +353,6 @@ class TestTorchvisionEval:
 # fused == one by one
 
 
-def one_by_one(img, params):
-    """The concrete steps with the single-image functions."""
-    out = img
-    for stp in params["steps"]:
-        if stp["op"] == "crop":
-            out = ts.crop_image(out, stp["box"])
-        elif stp["op"] == "resize":
-            out = ts.resize_image(out, stp["size"], interpolation=stp["interpolation"], antialias=stp["antialias"])
-        else:
-            out = out[:, ::-1] if stp["axis"] == "horizontal" else out[::-1]
-    return np.ascontiguousarray(out)
-
-
 def convert(img, to):
     if to == "gray":
         return ts.rgb_to_gray(img[..., :3] if img.shape[2] == 4 else img)
@@ -389,7 +368,7 @@ class TestFusedEqualsOneByOne:
         img = photos()["chelsea"]
         for interp in ["box", "bilinear", "hamming", "bicubic", "lanczos3"]:
             out, p = ts.Pipeline([ts.Resize(256, "shorter", interpolation=interp), ts.CenterCrop(224)]).image(img, return_params=True)
-            np.testing.assert_array_equal(out, one_by_one(img, p), err_msg=interp)
+            np.testing.assert_array_equal(out, replay(img, p), err_msg=interp)
 
     @settings(max_examples=150, deadline=None)
     @given(data=st.data())
@@ -413,7 +392,7 @@ class TestFusedEqualsOneByOne:
         else:
             steps.append(ts.Crop((tw - cw, th - ch, cw, ch)))
         out, p = ts.Pipeline(steps).image(img, seed=data.draw(st.integers(0, 99)), return_params=True)
-        np.testing.assert_array_equal(out, one_by_one(img, p))
+        np.testing.assert_array_equal(out, replay(img, p))
 
     @settings(max_examples=120, deadline=None)
     @given(data=st.data())

@@ -13,7 +13,7 @@ from PIL import Image
 
 import trainingsample as ts
 from trainingsample import _kernels as K
-from conftest import noise, photos
+from conftest import noise, photos, replay
 
 MEAN, STD = np.array(ts.IMAGENET_MEAN), np.array(ts.IMAGENET_STD)
 
@@ -21,19 +21,6 @@ MEAN, STD = np.array(ts.IMAGENET_MEAN), np.array(ts.IMAGENET_STD)
 def oracle_normalize(img_u8, mean=MEAN, std=STD, scale=255.0, chw=True):
     x = (img_u8.astype(np.float64) / scale - mean) / std
     return x.transpose(2, 0, 1) if chw else x
-
-
-def replay(img, params, interpolation="bilinear"):
-    """Apply the concrete steps one by one with the single-image functions."""
-    out = img
-    for stp in params["steps"]:
-        if stp["op"] == "crop":
-            out = ts.crop_image(out, stp["box"])
-        elif stp["op"] == "resize":
-            out = ts.resize_image(out, stp["size"], interpolation=stp["interpolation"], antialias=stp["antialias"])
-        else:
-            out = out[:, ::-1] if stp["axis"] == "horizontal" else out[::-1]
-    return np.ascontiguousarray(out)
 
 
 class TestResizeModes:

@@ -8,18 +8,10 @@ import trainingsample as ts
 from trainingsample import _engine
 from trainingsample import _kernels as K
 from trainingsample import resize as R
-from conftest import noise, photos
+from conftest import PIL_FILTERS, noise, photos
 from reference import resize as oracle_resize
 from reference import resize_rounded, tie_pixels
 
-PIL_FILTERS = {
-    "nearest": Image.NEAREST,
-    "box": Image.BOX,
-    "bilinear": Image.BILINEAR,
-    "hamming": Image.HAMMING,
-    "bicubic": Image.BICUBIC,
-    "lanczos3": Image.LANCZOS,
-}
 CONVOLUTIONS = ["box", "bilinear", "hamming", "bicubic", "lanczos3", "lanczos4"]
 # (width, height) targets relative to a (H, W) = (96, 131) input: down, up, mixed, odd
 SIZES = [(40, 30), (13, 7), (300, 250), (1, 1), (131, 50), (64, 96), (300, 20), (20, 300), (7, 1)]
