@@ -155,7 +155,7 @@ def _pairs(values, n, name, arity, what):
     ):
         # one pair/box shared by every image
         t = _ints(values, name)
-        return Pairs([t] * n, t), True
+        return Pairs([t] * n, t)
     if not isinstance(values, (list, tuple)):
         raise TypeError(f"{name} must be one {what} or a list of {n} of them, got {type(values).__name__}")
     if len(values) != n:
@@ -169,12 +169,13 @@ def _pairs(values, n, name, arity, what):
         if len(v) != arity:
             raise ValueError(f"{name}[{i}] must be a {what}, got {len(v)} values: {v!r}")
         out.append(_ints(v, f"{name}[{i}]"))
-    return Pairs(out), False
+    return Pairs(out)
 
 
 def sizes(target_sizes, n, name="target_sizes"):
     """Validated list of n (width, height) pairs, each side in [1, MAX_SIDE]."""
-    pairs, shared = _pairs(target_sizes, n, name, 2, "(width, height) pair")
+    pairs = _pairs(target_sizes, n, name, 2, "(width, height) pair")
+    shared = pairs.shared is not None
     for i, (w, h) in enumerate([pairs.shared] if shared else pairs):
         where = name if shared else f"{name}[{i}]"
         for side, v in (("width", w), ("height", h)):
@@ -200,7 +201,8 @@ def where(name, i, indexed):
 
 def boxes(values, n, name="boxes"):
     """Validated list of n (x, y, width, height) boxes (not yet checked against images)."""
-    out, shared = _pairs(values, n, name, 4, "(x, y, width, height) box")
+    out = _pairs(values, n, name, 4, "(x, y, width, height) box")
+    shared = out.shared is not None
     for i, (x, y, w, h) in enumerate([out.shared] if shared else out):
         where = name if shared else f"{name}[{i}]"
         if x < 0 or y < 0:
@@ -210,7 +212,7 @@ def boxes(values, n, name="boxes"):
     return out
 
 
-def empty_output(batch, shared, channels=None, dtype=None):
+def empty_output(batch, shared):
     """The result for an empty batch: [] for a list; for an (0, H, W, C)
     array, an (0, height, width, C) array when one ``shared`` (.., width,
     height) is given for all images (a per-image list, necessarily empty,
@@ -219,7 +221,15 @@ def empty_output(batch, shared, channels=None, dtype=None):
         return []
     a = batch.arrays[0]
     w, h = shared[-2:]
-    return np.empty((0, h, w, channels or a.shape[3]), dtype or a.dtype)
+    return np.empty((0, h, w, a.shape[3]), a.dtype)
+
+
+def size_inside(size, shape, where):
+    """A (width, height) window fits an image of ``shape`` (H, W, ...)."""
+    w, h = size
+    ih, iw = shape[0], shape[1]
+    if w > iw or h > ih:
+        raise ValueError(f"{where} {(w, h)} (width, height) is larger than the image of width {iw} and height {ih}")
 
 
 def box_inside(box, shape, where):

@@ -66,12 +66,9 @@ def _empty_fits(batch, shared, name):
     crop size or box must fit it, as it must fit every image of a batch."""
     if batch.count or not batch.is_array or shared is None:
         return
-    _, ih, iw, _ = batch.arrays[0].shape
-    if ih and iw:
-        if len(shared) == 4:
-            V.box_inside(shared, (ih, iw), name)
-        elif shared[0] > iw or shared[1] > ih:
-            raise ValueError(f"{name} {shared} (width, height) is larger than the image of width {iw} and height {ih}")
+    shape = batch.arrays[0].shape[1:]
+    if shape[0] and shape[1]:
+        (V.box_inside if len(shared) == 4 else V.size_inside)(shared, shape, name)
 
 
 def _center_boxes(batch, sizes, name, indexed=True):
@@ -79,8 +76,7 @@ def _center_boxes(batch, sizes, name, indexed=True):
     out = []
     for i, (w, h) in enumerate(sizes):
         ih, iw = batch.image(i).shape[:2]
-        if w > iw or h > ih:
-            raise ValueError(f"{V.where(name, i, indexed)} {(w, h)} (width, height) is larger than the image of width {iw} and height {ih}")
+        V.size_inside((w, h), (ih, iw), V.where(name, i, indexed))
         out.append(((iw - w) // 2, (ih - h) // 2, w, h))
     return out
 
@@ -114,8 +110,7 @@ def random_boxes(batch, sizes, rng, name, indexed=True):
     _empty_fits(batch, sizes.shared, name)
     for i, (w, h) in enumerate(sizes):
         ih, iw = batch.image(i).shape[:2]
-        if w > iw or h > ih:
-            raise ValueError(f"{V.where(name, i, indexed)} {(w, h)} (width, height) is larger than the image of width {iw} and height {ih}")
+        V.size_inside((w, h), (ih, iw), V.where(name, i, indexed))
         highs_x.append(iw - w + 1)
         highs_y.append(ih - h + 1)
     if not sizes:

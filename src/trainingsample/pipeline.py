@@ -632,11 +632,8 @@ class Pipeline:
         geos, params, shapes, epis, pres = [], [], [], [], []
         for i in range(n):
             img = batch.image(i)
-            h, w, c = img.shape
-            where = f"images[{i}]"
-            g, taken = _plan_geometry(self._geo, w, h, rngs[i], where)
-            g.finish()
-            pre, e = self._epi(c, img.dtype, where, self._pre(g, c, img.dtype))
+            h, w, _ = img.shape
+            g, taken, pre, e = self._plan(img.shape, img.dtype, rngs[i], f"images[{i}]")
             ow, oh = g.size
             geos.append(g)
             epis.append(e)
@@ -667,17 +664,23 @@ class Pipeline:
 
     # ---- outputs
 
+    def _plan(self, shape, dtype, rng, where):
+        """``(geometry, steps taken, conversion run first or None, epilogue)``
+        of one (H, W, C) image."""
+        h, w, c = shape
+        g, taken = _plan_geometry(self._geo, w, h, rng, where)
+        g.finish()
+        pre, e = self._epi(c, dtype, where, self._pre(g, c, dtype))
+        return g, taken, pre, e
+
     def _empty(self, batch):
         """An empty (0, H, W, C) array gives (0, ...) of the shape and dtype
         each of its images would have (the steps are checked against (H, W)
         as for any image; no caller's generator is drawn from)."""
-        _, h, w, c = batch.arrays[0].shape
-        dtype = batch.arrays[0].dtype
-        if not (h and w and c):
-            return np.empty((0, 0, 0, c), dtype)
-        g, _ = _plan_geometry(self._geo, w, h, np.random.default_rng(0), "images")
-        g.finish()
-        _, e = self._epi(c, dtype, "images", self._pre(g, c, dtype))
+        shape, dtype = batch.arrays[0].shape[1:], batch.arrays[0].dtype
+        if not all(shape):
+            return np.empty((0, 0, 0, shape[2]), dtype)
+        g, _, _, e = self._plan(shape, dtype, np.random.default_rng(0), "images")
         return np.empty((0,) + self._shape(e, *g.size), e.dtype)
 
     def _outputs(self, batch, shapes, epis, out):
@@ -731,22 +734,19 @@ class Pipeline:
 
     def _run(self, batch, geos, pres, epis, outs, full):
         items = self._items(batch, geos, pres, epis, outs, full)
-        firsts = [(k, item) for k, item in enumerate(items) if item[2] is not None]
-        if firsts:  # conversions placed before the resize that do not commute with it
-            converted = {}
-            for k, (src, g, pre, e, dst) in firsts:
-                converted[k] = np.empty(src.shape[:3] + (pre.cout,), src.dtype)
-            srcs = [items[k][0] for k, _ in firsts]
-            dsts = [converted[k] for k, _ in firsts]
-            args = [items[k][2].args() for k, _ in firsts]
+        jobs = []  # conversions placed before the resize that do not commute with it
+        for k, (src, g, pre, e, dst) in enumerate(items):
+            if pre is not None:
+                converted = np.empty(src.shape[:3] + (pre.cout,), src.dtype)
+                jobs.append((src, converted, pre.args()))
+                items[k] = (converted, g, None, e, dst)
+        if jobs:
 
             def convert(j, f0, f1, y0, y1):
-                h = srcs[j].shape[1]
-                K.epilogue(srcs[j], dsts[j], *args[j], False, False, False, 0, h, f0, f1, y0, y1)
+                src, converted, args = jobs[j]
+                K.epilogue(src, converted, *args, False, False, False, 0, src.shape[1], f0, f1, y0, y1)
 
-            _engine.run_plan([(d.shape[0], d.shape[1], d.shape[2] * d.shape[3] * 4) for d in dsts], convert)
-            items = [(converted[k], g, None, e, dst) if k in converted else (src, g, pre, e, dst)
-                     for k, (src, g, pre, e, dst) in enumerate(items)]
+            _engine.run_plan([(d.shape[0], d.shape[1], d.shape[2] * d.shape[3] * 4) for _, d, _ in jobs], convert)
         calls, plan = [], []
         for src, g, _, e, dst in items:
             call, rows, work = self._task(src, g, e, dst)
