@@ -79,3 +79,79 @@ def test_warmup_compiles_what_the_operations_use():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["True", "True", "-"], out
+
+
+LAYOUTS = """
+import mmap, tempfile
+import numpy as np, torch
+def layouts(img):
+    h, w, c = img.shape
+    ro = img.copy(); ro.flags.writeable = False
+    buf = np.zeros(img.nbytes + img.itemsize + 1, np.uint8)
+    misaligned = np.frombuffer(buf.data, img.dtype, img.size, 1).reshape(img.shape)
+    misaligned[...] = img
+    f = tempfile.NamedTemporaryFile(delete=False); f.write(img.tobytes()); f.close()
+    yield "contiguous", img
+    yield "read-only", ro
+    yield "frombuffer", np.frombuffer(img.tobytes(), img.dtype).reshape(img.shape)
+    yield "memmap-r", np.memmap(f.name, img.dtype, "r", shape=img.shape)
+    yield "memmap-c", np.memmap(f.name, img.dtype, "c", shape=img.shape)
+    yield "fortran", np.asfortranarray(img)
+    yield "transposed", np.ascontiguousarray(img.transpose(2, 0, 1)).transpose(1, 2, 0)
+    yield "misaligned", misaligned
+    yield "negative-strides", img[::-1, ::-1].copy()[::-1, ::-1]
+    yield "every-other-column", np.repeat(img, 2, axis=1)[:, ::2]
+    yield "broadcast", np.broadcast_to(img[:1], img.shape)
+    yield "read-only-view", ro[1:, 1:]
+    yield "torch", torch.from_numpy(img.copy())
+"""
+
+
+def test_any_memory_layout_compiles_nothing_new():
+    """Every input reaches the kernels in a fixed set of types: after
+    warmup, read-only, memory-mapped, Fortran-ordered, misaligned, strided,
+    broadcast and torch inputs compile nothing, every compiled signature's
+    arrays are writable-flagged, aligned and C or "any" layout, and the
+    results equal those of the contiguous image."""
+    code = (
+        "import trainingsample as ts\n"
+        "from trainingsample import _kernels as K\n"
+        "import numba\n"
+        "kernels = {n: getattr(K, n) for n in dir(K) if hasattr(getattr(K, n), 'signatures')}\n"
+        "ts.warmup(dtypes=('uint8',))\n"
+        "before = {n: len(k.signatures) for n, k in kernels.items()}\n"
+        + LAYOUTS
+        + "rng = np.random.default_rng(0)\n"
+        "bad = []\n"
+        "for c in (1, 3):\n"
+        "    base = rng.integers(0, 256, (23, 31, c), dtype=np.uint8)\n"
+        "    ops = lambda a: [ts.resize_image(a, (12, 9), interpolation='bicubic'), ts.resize_image(a, (40, 9)),\n"
+        "                     ts.resize_image(a, (12, 40), interpolation='nearest'), ts.crop_image(a, (1, 2, 10, 11)),\n"
+        "                     np.float64(ts.calculate_luminance(a)), ts.rgb_to_gray(a) if c == 3 else ts.gray_to_rgb(a),\n"
+        "                     ts.Pipeline([ts.RandomResizedCrop(16), ts.HorizontalFlip(), ts.Normalize(0.5, 0.5)])([a], seed=1),\n"
+        "                     ts.Pipeline([ts.Resize(20, 'shorter'), ts.CenterCrop(16)])(a[None] if isinstance(a, np.ndarray) else [a])]\n"
+        "    for name, a in layouts(base):\n"
+        "        got, want = ops(a), ops(np.array(a, order='C'))  # the same pixels, contiguous and writable\n"
+        "        if not all(np.array_equal(x, y) for x, y in zip(got, want)):\n"
+        "            bad.append(f'{name}-{c}')\n"
+        "new = sorted(n for n, k in kernels.items() if len(k.signatures) > before[n])\n"
+        "odd = sorted({n for n, k in kernels.items() for sig in k.signatures for t in sig\n"
+        "              if isinstance(t, numba.types.Array) and (not t.mutable or not t.aligned or t.layout == 'F')})\n"
+        "print(','.join(bad) or '-', ','.join(new) or '-', ','.join(odd) or '-')"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.split() == ["-", "-", "-"], proc.stdout
+
+
+def test_views_of_read_only_inputs_stay_read_only():
+    import numpy as np
+
+    img = np.arange(5 * 6 * 3, dtype=np.uint8).reshape(5, 6, 3)
+    img.flags.writeable = False
+    view = trainingsample.crop_image(img, (1, 1, 3, 3), copy=False)
+    assert not view.flags.writeable and np.shares_memory(view, img)
+    views = trainingsample.batch_crop_images([img, img.copy()], (1, 1, 3, 3), copy=False)
+    assert [v.flags.writeable for v in views] == [False, True]
+    copied = trainingsample.crop_image(img, (1, 1, 3, 3))
+    assert copied.flags.writeable and not np.shares_memory(copied, img)

@@ -21,16 +21,27 @@ class Batch:
     """Images of one call, normalised to views of shape (N, H, W, C).
 
     ``arrays`` holds one 4-D view per input image, or a single 4-D view for a
-    4-D batch input.  ``squeeze`` records which inputs were 2-D (H, W).
+    4-D batch input, each as the kernels take it (see kernel_array).
+    ``squeeze`` records which inputs were 2-D (H, W); ``readonly`` which
+    entries of ``arrays`` alias a read-only input (views handed back to the
+    caller are made read-only again).
     """
 
-    __slots__ = ("arrays", "is_array", "squeeze", "count")
+    __slots__ = ("arrays", "is_array", "squeeze", "count", "readonly")
 
-    def __init__(self, arrays, is_array, squeeze, count):
+    def __init__(self, arrays, is_array, squeeze, count, readonly):
         self.arrays = arrays
         self.is_array = is_array
         self.squeeze = squeeze
         self.count = count
+        self.readonly = readonly
+
+    def user_view(self, i, view):
+        """``view`` (of image i) as the caller may get it: read-only when
+        the input was."""
+        if self.readonly[0 if self.is_array else i]:
+            view.flags.writeable = False
+        return view
 
     def image(self, i):
         """The i-th image as an (H, W, C) view."""
@@ -56,6 +67,50 @@ def _as_array(obj, where):
                 raise TypeError(f"{where} is a {type(obj).__name__} that numpy cannot view ({exc})") from None
         return np.asarray(obj)
     raise TypeError(f"{where} must be a numpy array, got {type(obj).__name__}")
+
+
+class _WritableAlias:
+    """Exposes a read-only array's memory through the array interface with
+    the read-only flag off; ``source`` keeps that memory alive as long as
+    the alias (numpy keeps this object as the alias's base)."""
+
+    def __init__(self, arr):
+        self.source = arr
+        self.__array_interface__ = dict(arr.__array_interface__, data=(arr.__array_interface__["data"][0], False))
+
+
+def writable_flagged(arr):
+    """``arr``, or where it is read-only a writable-flagged alias of its
+    memory, for a kernel argument the kernels only read: numba compiles
+    read-only and writable arrays as different types (the memoised
+    coefficient tables are read-only, the tables derived from them are
+    not)."""
+    return arr if arr.flags.writeable else np.asarray(_WritableAlias(arr))
+
+
+def kernel_array(arr):
+    """``(array, readonly)``: ``arr`` in one of the few forms the kernels
+    are compiled for, whatever its memory.
+
+    numba compiles a kernel once per array type, and the type holds the
+    layout (C, F or any), the read-only flag and alignment: every new kind
+    of input -- a memory map, ``np.frombuffer`` bytes, a Fortran-ordered or
+    misaligned array -- used to compile a new set of kernels (5-70 s each).
+    Here every input becomes a plain, aligned ndarray with its write flag
+    set, whose layout numba types as C or "any": read-only memory gets a
+    writable-flagged alias (the kernels never write a source; ``readonly``
+    says so, to keep views the caller gets read-only); a misaligned array
+    and a Fortran-ordered one (of more than one row and column) are copied
+    once in C order (documented).
+    """
+    f = arr.flags
+    if not f.aligned or (f.f_contiguous and not f.c_contiguous):
+        return np.array(arr, order="C"), False
+    if not f.writeable:
+        return writable_flagged(arr), True
+    if type(arr) is not np.ndarray:  # memmap and other subclasses: the plain array
+        return arr.view(np.ndarray), False
+    return arr, False
 
 
 def check_image(image, where="image", channels=None):
@@ -86,7 +141,8 @@ def _or_list(values):
 def single_batch(image, name="image", channels=None):
     """A Batch of one image, errors naming ``name``."""
     arr3, sq = check_image(image, name, channels)
-    return Batch([arr3[None]], False, [sq], 1)
+    arr3, ro = kernel_array(arr3)
+    return Batch([arr3[None]], False, [sq], 1, [ro])
 
 
 def as_batch(images, name="images", channels=None):
@@ -107,17 +163,20 @@ def as_batch(images, name="images", channels=None):
             raise ValueError(f"{name} is empty: shape {arr.shape}")
         if n and channels is not None and c not in channels:
             raise ValueError(f"{name} has {c} channel(s), shape {arr.shape}; expected {_or_list(channels)}")
-        return Batch([arr], True, [False] * n, n)
+        arr, ro = kernel_array(arr)
+        return Batch([arr], True, [False] * n, n, [ro])
     if not isinstance(images, (list, tuple)):
         raise TypeError(
             f"{name} must be a list or tuple of numpy arrays or one (N, H, W, C) array, got {type(images).__name__}"
         )
-    arrays, squeeze = [], []
+    arrays, squeeze, readonly = [], [], []
     for i, img in enumerate(images):
         arr3, sq = check_image(img, f"{name}[{i}]", channels)
+        arr3, ro = kernel_array(arr3)
         arrays.append(arr3[None])
         squeeze.append(sq)
-    return Batch(arrays, False, squeeze, len(arrays))
+        readonly.append(ro)
+    return Batch(arrays, False, squeeze, len(arrays), readonly)
 
 
 def _int(value, where):

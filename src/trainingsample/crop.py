@@ -18,7 +18,7 @@ def _crop(batch, boxes, copy, name, indexed=True, shared=None):
         views = []
         for i, (x, y, w, h) in enumerate(boxes):
             v = batch.image(i)[y : y + h, x : x + w]
-            views.append(v[:, :, 0] if batch.squeeze[i] else v)
+            views.append(batch.user_view(i, v[:, :, 0] if batch.squeeze[i] else v))
         return views
     if batch.is_array and len(set(boxes)) == 1:
         # one box for the whole batch: a single 4-D view, one kernel call per task

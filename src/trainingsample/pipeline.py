@@ -793,7 +793,7 @@ class Pipeline:
                 K.pipeline_nearest(src, xi, yi, kdst, *epi, f0, f1, y0, y1)
 
             return fused_nearest, oh, r.work + epi_work
-        args = r.kernel_sources(r.src4[:, :, :, 0]) + r.tables.kernel_args() + (kdst,) + epi
+        args = r.kernel_sources() + r.tables.kernel_args() + (kdst,) + epi
 
         def fused(f0, f1, y0, y1):
             K.pipeline_frames(*args, f0, f1, y0, y1)

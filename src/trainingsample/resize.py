@@ -36,6 +36,8 @@ GAP_FRACTION = 0.25
 PAIRS = True
 
 _NO_BOUNDS = np.zeros((1, 2), np.int32)
+# dtype -> a (1, 2, 1) array numba types as "any" layout (see ConvPlan.kernel_sources)
+_STRIDED_STANDIN = {np.dtype(d): np.zeros((1, 2, 2), d)[:, :, :1] for d in (np.uint8, np.uint16, np.float32)}
 # dtype -> (weights kind, accumulator start, shift (None: float), clamp
 # maximum as an int32: see the kernels' _store).  uint8 is Pillow's 8-bit
 # fixed point; uint16 and float32 sum in double, as Pillow 13's I;16 and F
@@ -242,12 +244,14 @@ class ConvPlan:
     def order(self):
         return self.tables.order
 
-    def kernel_sources(self, spare3):
-        """``(src4, src3, flat)`` for the kernels: ``spare3`` stands in for
-        src3 when there is none (never read with flat False; any (N, rows, n)
-        array of the dtype keeps one compiled signature)."""
+    def kernel_sources(self):
+        """``(src4, src3, flat)`` for the kernels.  Without a flat view a
+        strided stand-in (never read) takes src3's place: a source the
+        kernels read through its 4-D strides is typed "any" layout, so
+        (src4, src3) is always (C, C) or (any, any) -- two compiled
+        signatures per kernel and dtype, whatever the source."""
         flat = self.src3 is not None
-        return self.src4, (self.src3 if flat else spare3), flat
+        return self.src4, (self.src3 if flat else _STRIDED_STANDIN[self.src4.dtype]), flat
 
 
 def copy_plan(src4):
@@ -270,7 +274,7 @@ def resample_setup(src4, oh, ow, dtype, name, antialias, virtual=None, mirror=(F
     if name == "nearest":
         xi = (mirrored(w, rw, name) if mirror[1] else nearest_indices(w, rw))[px : px + ow]
         yi = (mirrored(h, rh, name) if mirror[0] else nearest_indices(h, rh))[py : py + oh]
-        return NearestPlan(xi, yi, ow * c)
+        return NearestPlan(V.writable_flagged(xi), V.writable_flagged(yi), ow * c)
     if rh == h and rw == w:
         return copy_plan(src4)
     tables = _conv_plan(h, w, c, oh, ow, np.dtype(dtype), name, bool(antialias), (rh, rw, py, px), (bool(mirror[0]), bool(mirror[1])), PAIRS)
@@ -305,6 +309,8 @@ def _conv_plan(h, w, c, oh, ow, dtype, name, antialias, virtual, mirror, pairs):
     if order == K.ORDER_VH:  # the horizontal pass takes the intermediate rows in whole tiles
         max_tmp_rows = max(K.GROUP, max_tmp_rows - max_tmp_rows % K.GROUP)
         hl = hl._replace(tile_rows=min(hl.tile_rows, max_tmp_rows))
+    bv, wv, bh, wh = map(V.writable_flagged, (bv, wv, bh, wh))
+    hl = hl._replace(cols=V.writable_flagged(hl.cols))
     return ConvTables(bv, wv, bh, wh, hl, order, work, max_tmp_rows, rnd, shift, hi)
 
 
@@ -356,7 +362,7 @@ def resample_call(src4, dst4, r):
         return _apply.ItemCall(_apply.copy_into(src4, dst4), r.work)
     dst3 = dst4.reshape(dst4.shape[0], oh, ow * dst4.shape[3])
     t = r.tables
-    args = r.kernel_sources(dst3) + (dst4, dst3) + t.kernel_args()
+    args = r.kernel_sources() + (dst4, dst3) + t.kernel_args()
 
     def call(f0, f1, y0, y1):
         K.resample_band(*args, f0, f1, y0, y1)
@@ -447,7 +453,7 @@ def _video(video, where):
     V._check_dtype(arr, where)
     if 0 in arr4.shape[1:]:
         raise ValueError(f"{where} is empty: shape {arr.shape}")
-    return arr4, squeezed
+    return V.kernel_array(arr4)[0], squeezed
 
 
 def batch_resize_videos(videos, target_sizes, *, interpolation="bilinear", antialias=True):
@@ -469,6 +475,7 @@ def batch_resize_videos(videos, target_sizes, *, interpolation="bilinear", antia
             raise ValueError(f"videos is empty: shape {videos.shape}")
         n, t = videos.shape[:2]
         sizes = V.sizes(target_sizes, n)
+        videos = V.kernel_array(videos)[0]
         if n == 0 or len(set(sizes)) == 1:
             if n == 0:
                 return videos[:, :, :0, :0].copy()
