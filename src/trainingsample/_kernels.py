@@ -121,6 +121,35 @@ def channel_row_sums_flat(src3, out, zero, c, f0, f1, y0, y1):
             out[f, y, 2] = s2
 
 
+@kernel
+def image_channel_sums(src3, c, zero):
+    """The channel totals of the integer pixels ``src3[0]`` (rows of
+    ``c``-channel pixels stored flat; c = 1, 3 or 4) as three uint64: the
+    same integers as the engine's per-row sums, in one call.  A contiguous
+    image passed as one row (1, 1, H*W*c) adds its lanes up once instead of
+    once per row.  ``zero``'s type accumulates each row (see
+    channel_row_sums): the caller keeps a row's total below its maximum."""
+    rows = src3.shape[1]
+    out = np.zeros((1, rows, 3), np.uint64)
+    if c == 1:
+        for y in range(rows):
+            row = src3[0, y]
+            s0 = zero
+            for x in range(row.shape[0]):
+                s0 += row[x]
+            out[0, y, 0] = s0
+    else:
+        channel_row_sums_flat(src3, out, zero, c, 0, 1, 0, rows)
+    t0 = np.uint64(0)
+    t1 = np.uint64(0)
+    t2 = np.uint64(0)
+    for y in range(rows):
+        t0 += out[0, y, 0]
+        t1 += out[0, y, 1]
+        t2 += out[0, y, 2]
+    return t0, t1, t2
+
+
 # --------------------------------------------------------------------------
 # channel conversions
 

@@ -9,6 +9,7 @@ import operator
 import numpy as np
 
 SUPPORTED_DTYPES = (np.dtype(np.uint8), np.dtype(np.uint16), np.dtype(np.float32))
+_SUPPORTED_SET = frozenset(SUPPORTED_DTYPES)
 _DTYPE_NAMES = ", ".join(d.name for d in SUPPORTED_DTYPES)
 # dtype -> the value meaning full intensity (opaque alpha, Normalize's default scale)
 FULL_SCALE = {np.dtype(np.uint8): 255.0, np.dtype(np.uint16): 65535.0, np.dtype(np.float32): 1.0}
@@ -171,6 +172,17 @@ def as_batch(images, name="images", channels=None):
         )
     arrays, squeeze, readonly = [], [], []
     for i, img in enumerate(images):
+        if type(img) is np.ndarray and img.ndim == 3 and img.dtype in _SUPPORTED_SET and img.size:
+            f = img.flags
+            if f.writeable and f.aligned and (f.c_contiguous or not f.f_contiguous) and (
+                channels is None or img.shape[2] in channels
+            ):
+                # the common image (what check_image and kernel_array would
+                # return unchanged), checked in one pass
+                arrays.append(img[None])
+                squeeze.append(False)
+                readonly.append(False)
+                continue
         arr3, sq = check_image(img, f"{name}[{i}]", channels)
         arr3, ro = kernel_array(arr3)
         arrays.append(arr3[None])
@@ -221,6 +233,9 @@ def _pairs(values, n, name, arity, what):
         raise ValueError(f"{name} has {len(values)} entries but there are {n} images")
     out = []
     for i, v in enumerate(values):
+        if type(v) is tuple and len(v) == arity and all(type(e) is int for e in v):
+            out.append(v)  # the common entry, checked in one pass
+            continue
         if isinstance(v, np.ndarray):
             v = v.tolist()
         if not isinstance(v, (list, tuple)):

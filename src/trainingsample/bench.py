@@ -261,7 +261,87 @@ def workloads(quick):
         if PIL_Image:
             c["Pillow loop"] = lambda sub=sub: [pil_resize(x, (224, 224), "bilinear") for x in sub]
         W[f"batch size {n}: 1024x1024->224 bilinear"] = c
+    W.update(overhead_workloads(rng))
     return W, {"big": big, "mid": mid}
+
+
+# workload name -> calls per timed run: the row reports time per call
+PER_CALL = {}
+OVERHEAD_CALLS = 1000
+
+
+def _repeat(fn, n):
+    def run():
+        for _ in range(n):
+            fn()
+
+    return run
+
+
+def overhead_workloads(rng):
+    """Fixed costs: small single calls, timed as OVERHEAD_CALLS calls in a
+    loop (the row gives time per call), and a batch of crops."""
+    tiny = rng.integers(0, 256, (64, 64, 3), dtype=np.uint8)
+    photo = rng.integers(0, 256, (375, 500, 3), dtype=np.uint8)
+    cams = [rng.integers(0, 256, (480, 640, 3), dtype=np.uint8) for _ in range(32)]
+    cam_boxes = [(int(x), int(y), 200, 200) for x, y in zip(rng.integers(0, 440, 32), rng.integers(0, 280, 32))]
+    W = {}
+
+    def add(name, contenders, calls=OVERHEAD_CALLS):
+        W[name] = {k: _repeat(fn, calls) for k, fn in contenders.items()}
+        PER_CALL[name] = calls
+
+    add("overhead: crop_image 64x64 -> 32x32", {
+        "trainingsample": lambda: ts.crop_image(tiny, (16, 16, 32, 32)),
+        "numpy slice+copy": lambda: tiny[16:48, 16:48].copy(),
+    })
+    c = {"trainingsample": lambda: ts.resize_image(tiny, (32, 32))}
+    if cv2:
+        c["OpenCV INTER_AREA"] = lambda: cv2.resize(tiny, (32, 32), interpolation=cv2.INTER_AREA)
+    add("overhead: resize_image 64x64 -> 32x32 bilinear", c)
+    c = {"trainingsample": lambda: ts.calculate_luminance(tiny)}
+    if cv2:
+        c["OpenCV cvtColor+mean"] = lambda: cv2.mean(cv2.cvtColor(tiny, cv2.COLOR_RGB2GRAY))[0]
+    add("overhead: calculate_luminance 64x64", c)
+    c = {"trainingsample": lambda: ts.resize_image(photo, (224, 224), antialias=False)}
+    if cv2:
+        c["OpenCV INTER_LINEAR"] = lambda: cv2.resize(photo, (224, 224), interpolation=cv2.INTER_LINEAR)
+    add("overhead: resize_image 500x375 -> 224x224 antialias=False", c, 100)
+    add("overhead: batch_crop_images 32 x 480x640 -> 200x200", {
+        "trainingsample": lambda: ts.batch_crop_images(cams, cam_boxes),
+        "numpy loop": lambda: [m[y : y + h, x : x + w].copy() for m, (x, y, w, h) in zip(cams, cam_boxes)],
+    }, 10)
+    return W
+
+
+START_CODE = {
+    "trainingsample": "import numpy as np, trainingsample as ts; ts.resize_image(np.zeros((64, 64, 3), np.uint8), (32, 32))",
+    "OpenCV": "import numpy as np, cv2; cv2.resize(np.zeros((64, 64, 3), np.uint8), (32, 32), interpolation=cv2.INTER_AREA)",
+    "Pillow": "import numpy as np; from PIL import Image; np.asarray(Image.fromarray(np.zeros((64, 64, 3), np.uint8)).resize((32, 32)))",
+}
+
+
+def start_times(rounds):
+    """Whole-process seconds of import + one 64x64 -> 32x32 resize: ours
+    with an empty numba cache (a fresh NUMBA_CACHE_DIR, once) and with the
+    cache it filled (medians of ``rounds``, interleaved with the peers)."""
+    import subprocess
+    import tempfile
+
+    def run(code, env=None):
+        t = time.perf_counter()
+        subprocess.run([sys.executable, "-c", code], check=True, env=env)
+        return time.perf_counter() - t
+
+    with tempfile.TemporaryDirectory() as cache:
+        env = dict(os.environ, NUMBA_CACHE_DIR=cache)
+        cold = run(START_CODE["trainingsample"], env)
+        warm = {k: [] for k in START_CODE}
+        for _ in range(rounds):
+            for k, code in START_CODE.items():
+                if k == "trainingsample" or _optional({"OpenCV": "cv2", "Pillow": "PIL"}[k]):
+                    warm[k].append(run(code, env))
+    return cold, {k: statistics.median(v) for k, v in warm.items() if v}
 
 
 def thread_scaling(data, rounds):
@@ -357,13 +437,24 @@ def main(argv=None):
     results = {}
     for name, contenders in W.items():
         r = measure(contenders, rounds)
+        calls = PER_CALL.get(name, 1)
+        r = {k: (t / calls, peak) for k, (t, peak) in r.items()}
         results[name] = r
         ours = r["trainingsample"][0]
-        lines += [f"## {name}", "", "| contender | median ms | ratio | peak MiB |", "|---|---:|---:|---:|"]
+        unit, scale = ("us per call", 1e6) if calls > 1 else ("ms", 1e3)
+        lines += [f"## {name}", "", f"| contender | median {unit} | ratio | peak MiB |", "|---|---:|---:|---:|"]
         for k, (t, peak) in r.items():
-            lines.append(f"| {k} | {t * 1e3:.2f} | {t / ours:.2f}x | {peak / 2**20:.1f} |")
+            lines.append(f"| {k} | {t * scale:.2f} | {t / ours:.2f}x | {peak / 2**20:.1f} |")
         lines.append("")
-        print(f"{name}: " + ", ".join(f"{k} {t * 1e3:.2f} ms ({t / ours:.2f}x)" for k, (t, _) in r.items()), flush=True)
+        print(f"{name}: " + ", ".join(f"{k} {t * scale:.2f} {unit.split()[0]} ({t / ours:.2f}x)" for k, (t, _) in r.items()), flush=True)
+    if args.only and "overhead" in args.only:
+        cold, warm = start_times(max(3, rounds // 2))
+        lines += ["## start-up: fresh process, import + first 64x64 -> 32x32 resize", "",
+                  "| contender | seconds |", "|---|---:|",
+                  f"| trainingsample, empty numba cache (fresh NUMBA_CACHE_DIR) | {cold:.2f} |"]
+        lines += [f"| {k}{', cache filled' if k == 'trainingsample' else ''} | {t:.2f} |" for k, t in warm.items()]
+        lines.append("")
+        print(f"start-up: cold {cold:.2f} s; " + ", ".join(f"{k} {t:.2f} s" for k, t in warm.items()), flush=True)
     if args.only:
         md = os.path.join(args.out, "bench-results.md")
         with open(md, "w") as f:

@@ -1,12 +1,13 @@
 """Luminance and channel-format conversions."""
 import numpy as np
 
-from . import _apply
+from . import _apply, _engine
 from . import _kernels as K
 from . import _validate as V
 
 STANDARDS = {"bt601": (0.299, 0.587, 0.114), "bt709": (0.2126, 0.7152, 0.0722)}
 _ACC = {np.dtype(np.uint8): np.uint32(0), np.dtype(np.uint16): np.uint64(0), np.dtype(np.float32): np.float64(0.0)}
+_ACC_INT = {d: z for d, z in _ACC.items() if d.kind == "u"}
 
 
 def _luminance(batch, standard):
@@ -57,6 +58,25 @@ def batch_calculate_luminance(images, *, standard="bt601"):
 
 
 def calculate_luminance(image, *, standard="bt601"):
+    """Mean luminance of one image (see batch_calculate_luminance)."""
+    if type(image) is np.ndarray and type(standard) is str and standard in STANDARDS:
+        # the common call: a small, contiguous integer image, summed in one
+        # kernel call in the calling thread (the engine's tasks would sum
+        # the same integers); anything else takes the general path
+        shape = image.shape
+        c = shape[2] if len(shape) == 3 else 1
+        if (
+            len(shape) in (2, 3) and c in (1, 3, 4) and shape[0] and shape[1]
+            and image.dtype in _ACC_INT and image.flags.c_contiguous and image.flags.writeable
+            and (image.size < _engine.MIN_PARALLEL_WORK or _engine.get_num_threads() == 1)
+        ):
+            h, w = shape[0], shape[1]
+            # one flat row: below MIN_PARALLEL_WORK elements its uint8 total fits uint32
+            t0, t1, t2 = K.image_channel_sums(image.reshape(1, 1, h * w * c), c, _ACC_INT[image.dtype])
+            if c == 1:
+                return float(t0) / (h * w)
+            w0, w1, w2 = STANDARDS[standard]
+            return (w0 * float(t0) + w1 * float(t1) + w2 * float(t2)) / (h * w)
     return float(_luminance(V.single_batch(image, channels=(1, 3, 4)), standard)[0][0])
 
 

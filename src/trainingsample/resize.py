@@ -11,7 +11,7 @@ from typing import ClassVar, NamedTuple, Optional
 
 import numpy as np
 
-from . import _apply
+from . import _apply, _engine
 from . import _kernels as K
 from . import _validate as V
 from ._coeffs import ALIASES, INTERPOLATIONS, NONNEGATIVE, PRECISION_BITS, coefficients, mirrored, nearest_indices
@@ -435,8 +435,48 @@ def batch_resize_images(images, target_sizes, *, interpolation="bilinear", antia
     return _apply.finish(batch, resize_items(_batch_items(batch, sizes), interpolation, antialias))
 
 
+# exact option spellings -> filter name, for resize_image's inline checks
+_FAST_NAMES = {k: ALIASES.get(k, k) for k in INTERPOLATIONS}
+
+
+def _resize_one(image, size, interpolation, antialias):
+    """resize_image's common call -- a plain, aligned, writable ndarray, a
+    tuple of plain ints, an exact option -- checked inline and run in the
+    calling thread when its work is small (the general path's checks and
+    task planning cost as much as a 64x64 image's kernel); None for anything
+    else, which the general path validates (naming what is wrong) and runs."""
+    if type(image) is not np.ndarray or type(size) not in (tuple, list) or len(size) != 2:
+        return None
+    if type(interpolation) is not str or type(antialias) is not bool:
+        return None
+    name = _FAST_NAMES.get(interpolation)
+    ow, oh = size
+    shape = image.shape
+    if name is None or type(ow) is not int or type(oh) is not int or len(shape) not in (2, 3):
+        return None
+    h, w = shape[0], shape[1]
+    c = shape[2] if len(shape) == 3 else 1
+    f = image.flags
+    if not (0 < ow <= V.MAX_SIDE and 0 < oh <= V.MAX_SIDE and h and w and c) or image.dtype not in _ARITHMETIC:
+        return None
+    if not (f.writeable and f.aligned and (f.c_contiguous or not f.f_contiguous)):
+        return None
+    src4 = image[None] if len(shape) == 3 else image[None, :, :, None]
+    dst4 = np.empty((1, oh, ow, c), image.dtype)
+    r = resample_setup(src4, oh, ow, image.dtype, name, antialias)
+    if r.work * oh < _engine.MIN_PARALLEL_WORK or _engine.get_num_threads() == 1:
+        resample_call(src4, dst4, r).call(0, 1, 0, oh)  # the one task the engine would plan
+    else:
+        _apply.run_item_calls([dst4], [resample_call(src4, dst4, r)])
+    return dst4[0] if len(shape) == 3 else dst4[0, :, :, 0]
+
+
 def resize_image(image, size, *, interpolation="bilinear", antialias=True):
-    """Resize one (H, W) or (H, W, C) image to (width, height)."""
+    """Resize one (H, W) or (H, W, C) image to (width, height) (see
+    batch_resize_images)."""
+    out = _resize_one(image, size, interpolation, antialias)
+    if out is not None:
+        return out
     batch = V.single_batch(image)
     sizes = V.sizes(V.single(size, 2, "(width, height) pair", "size"), 1, "size")
     return _apply.finish(batch, resize_items(_batch_items(batch, sizes), interpolation, antialias))[0]

@@ -37,6 +37,7 @@ def warmup(dtypes=("uint8", "uint16", "float32"), verbose=False):
             # contiguous images and views that are not (a numba signature each)
             views = np.ones((2, 9, 13, c), dt)[:, :, 2:]
             channels = np.ones((2, 9, 11, c + 1), dt)[..., :c]  # e.g. RGB of RGBA
+            ts.calculate_luminance(imgs[0])  # the single-image fast path (integer images)
             for group in (lst, imgs, [views[0]], views, [channels[0]], channels):
                 ts.batch_calculate_luminance(group)
                 if c == 3:
