@@ -851,6 +851,11 @@ def _pairs(src, dst, bv, wv, pt, buf, c, rnd, shift, hi, y0, y1):
 
 
 # order codes for resample_frames
+# A literal argument (0, True, or a global constant) in a call between
+# kernels makes numba compile the callee again for the literal's type
+# (Literal[int](0) is not int64): _hpass was compiled four times for one
+# resize.  Calls pass np.int64(0) / np.bool_(True) instead, typed int64 / bool.
+
 ORDER_V = 1  # vertical pass only (width unchanged)
 ORDER_H = 2  # horizontal pass only (height unchanged)
 ORDER_VH = 3  # vertical pass first, then horizontal
@@ -889,7 +894,7 @@ def _conv_buffers(src4, src3, dst4, bv, wh, bh, hl, order, max_tmp_rows, shift):
         pt = _pair_table(bh, wh, hl, ch, src4.itemsize, src3.shape[2])
         pbuf = np.empty((4, out_w * ch + 16), src4.dtype)
     else:
-        pt = _pair_table(bh[:0], wh[:0], hl, ch, src4.itemsize, 0)
+        pt = _pair_table(bh[:0], wh[:0], hl, ch, src4.itemsize, np.int64(0))
         pbuf = np.empty((4, 0), src4.dtype)
     hpk = _pack_table(bh, wh, shift, two_pass and src4.itemsize == 1)
     return tile, out_t, tmp, rowsrc, pt, pbuf, hpk
@@ -919,8 +924,8 @@ def _resample_task(src4, src3, flat, dst4, dst3, bv, wv, bh, wh, hl, order, max_
         for f in range(f0, f1):
             for a in range(y0, y1, max_tmp_rows):
                 b = min(a + max_tmp_rows, y1)
-                _vpass(src3[f], tmp2, bv, wv, _NO_PACKED, b - a, a, a, 0, rnd, shift, hi)
-                _hpass(tmp2, tmp, True, rows, b - a, hcols, hcol0, bh, wh, hpk, tile, out_t, dst4[f], a, rnd, shift, hi)
+                _vpass(src3[f], tmp2, bv, wv, _NO_PACKED, b - a, a, a, np.int64(0), rnd, shift, hi)
+                _hpass(tmp2, tmp, np.bool_(True), rows, b - a, hcols, hcol0, bh, wh, hpk, tile, out_t, dst4[f], a, rnd, shift, hi)
     else:
         cap = rowsrc.shape[0]
         tmp2 = tmp.reshape(cap, out_w * ch)
@@ -929,7 +934,7 @@ def _resample_task(src4, src3, flat, dst4, dst3, bv, wv, bh, wh, hl, order, max_
             y = y0
             while y < y1:
                 start = y
-                cnt = 0
+                cnt = np.int64(0)  # not a literal 0: see the note above ORDER_V
                 last_end = -1
                 while y < y1:
                     s = np.int64(bv[y, 0])
@@ -948,7 +953,7 @@ def _resample_task(src4, src3, flat, dst4, dst3, bv, wv, bh, wh, hl, order, max_
                     if e > last_end:
                         last_end = e
                     y += 1
-                _hpass(src3[f], src4[f], flat, rowsrc, cnt, hcols, hcol0, bh, wh, hpk, tile, out_t, tmp, 0, rnd, shift, hi)
+                _hpass(src3[f], src4[f], flat, rowsrc, cnt, hcols, hcol0, bh, wh, hpk, tile, out_t, tmp, np.int64(0), rnd, shift, hi)
                 _vpass(tmp2, dst3[f], local, wv, _NO_PACKED, y - start, start - y0, start, start, rnd, shift, hi)
 
 
