@@ -9,7 +9,6 @@ import operator
 import numpy as np
 
 SUPPORTED_DTYPES = (np.dtype(np.uint8), np.dtype(np.uint16), np.dtype(np.float32))
-_SUPPORTED_SET = frozenset(SUPPORTED_DTYPES)
 _DTYPE_NAMES = ", ".join(d.name for d in SUPPORTED_DTYPES)
 # dtype -> the value meaning full intensity (opaque alpha, Normalize's default scale)
 FULL_SCALE = {np.dtype(np.uint8): 255.0, np.dtype(np.uint16): 65535.0, np.dtype(np.float32): 1.0}
@@ -89,6 +88,13 @@ def writable_flagged(arr):
     return arr if arr.flags.writeable else np.asarray(_WritableAlias(arr))
 
 
+def kernel_ready(arr):
+    """Whether kernel_array returns ``arr`` as it is: a plain, writable,
+    aligned ndarray that is C-contiguous or not Fortran-ordered."""
+    f = arr.flags
+    return type(arr) is np.ndarray and f.writeable and f.aligned and (f.c_contiguous or not f.f_contiguous)
+
+
 def kernel_array(arr):
     """``(array, readonly)``: ``arr`` in one of the few forms the kernels
     are compiled for, whatever its memory.
@@ -104,14 +110,14 @@ def kernel_array(arr):
     and a Fortran-ordered one (of more than one row and column) are copied
     once in C order (documented).
     """
+    if kernel_ready(arr):
+        return arr, False
     f = arr.flags
     if not f.aligned or (f.f_contiguous and not f.c_contiguous):
         return np.array(arr, order="C"), False
     if not f.writeable:
         return writable_flagged(arr), True
-    if type(arr) is not np.ndarray:  # memmap and other subclasses: the plain array
-        return arr.view(np.ndarray), False
-    return arr, False
+    return arr.view(np.ndarray), False  # memmap and other subclasses: the plain array
 
 
 def check_image(image, where="image", channels=None):
@@ -172,17 +178,16 @@ def as_batch(images, name="images", channels=None):
         )
     arrays, squeeze, readonly = [], [], []
     for i, img in enumerate(images):
-        if type(img) is np.ndarray and img.ndim == 3 and img.dtype in _SUPPORTED_SET and img.size:
-            f = img.flags
-            if f.writeable and f.aligned and (f.c_contiguous or not f.f_contiguous) and (
-                channels is None or img.shape[2] in channels
-            ):
-                # the common image (what check_image and kernel_array would
-                # return unchanged), checked in one pass
-                arrays.append(img[None])
-                squeeze.append(False)
-                readonly.append(False)
-                continue
+        if (
+            type(img) is np.ndarray and img.ndim == 3 and img.dtype in SUPPORTED_DTYPES and img.size
+            and (channels is None or img.shape[2] in channels) and kernel_ready(img)
+        ):
+            # the common image (what check_image and kernel_array would
+            # return unchanged), checked in one pass
+            arrays.append(img[None])
+            squeeze.append(False)
+            readonly.append(False)
+            continue
         arr3, sq = check_image(img, f"{name}[{i}]", channels)
         arr3, ro = kernel_array(arr3)
         arrays.append(arr3[None])

@@ -34,34 +34,21 @@ def _crop(batch, boxes, copy, name, indexed=True, shared=None):
             v = batch.image(i)[y : y + h, x : x + w]
             views.append(batch.user_view(i, v[:, :, 0] if batch.squeeze[i] else v))
         return views
-    serial = _engine.get_num_threads() == 1 or sum(w * h for _, _, w, h in boxes) * _pixel_bytes(batch) < SERIAL_COPY_BYTES
-    if serial and not batch.is_array:
-        # a list: numpy copies each crop (the common case, in one loop)
-        res = []
-        for a, sq, (x, y, w, h) in zip(batch.arrays, batch.squeeze, boxes):
-            o = a[0, y : y + h, x : x + w].copy()
-            res.append(o[:, :, 0] if sq else o)
-        return res
     if one:
         # one box for the whole batch: a single 4-D view
         x, y, w, h = boxes[0]
         srcs = [batch.arrays[0][:, y : y + h, x : x + w]]
+    elif batch.is_array:
+        srcs = [batch.arrays[0][i : i + 1, y : y + h, x : x + w] for i, (x, y, w, h) in enumerate(boxes)]
     else:
-        srcs = [a[:, y : y + h, x : x + w] for a, (x, y, w, h) in zip(batch.arrays, boxes)] if not batch.is_array else [
-            batch.arrays[0][i : i + 1, y : y + h, x : x + w] for i, (x, y, w, h) in enumerate(boxes)
-        ]
-    if serial:
+        srcs = [a[:, y : y + h, x : x + w] for a, (x, y, w, h) in zip(batch.arrays, boxes)]
+    if _engine.get_num_threads() == 1 or sum(s.nbytes for s in srcs) < SERIAL_COPY_BYTES:
         outs = [s.copy() for s in srcs]
     else:
         outs = [np.empty(s.shape, s.dtype) for s in srcs]
         calls = [_apply.copy_into(s, o) for s, o in zip(srcs, outs)]
         _apply.run_items(outs, lambda k, f0, f1, y0, y1: calls[k](f0, f1, y0, y1), [o.shape[2] * o.shape[3] for o in outs])
     return _apply.finish(batch, outs)
-
-
-def _pixel_bytes(batch):
-    """Bytes of the largest pixel in the batch (channels x itemsize)."""
-    return max(a.shape[3] * a.itemsize for a in batch.arrays)
 
 
 def batch_crop_images(images, boxes, *, copy=True):

@@ -456,10 +456,9 @@ def _resize_one(image, size, interpolation, antialias):
         return None
     h, w = shape[0], shape[1]
     c = shape[2] if len(shape) == 3 else 1
-    f = image.flags
-    if not (0 < ow <= V.MAX_SIDE and 0 < oh <= V.MAX_SIDE and h and w and c) or image.dtype not in _ARITHMETIC:
+    if not (0 < ow <= V.MAX_SIDE and 0 < oh <= V.MAX_SIDE and h and w and c) or image.dtype not in V.SUPPORTED_DTYPES:
         return None
-    if not (f.writeable and f.aligned and (f.c_contiguous or not f.f_contiguous)):
+    if not V.kernel_ready(image):
         return None
     src4 = image[None] if len(shape) == 3 else image[None, :, :, None]
     dst4 = np.empty((1, oh, ow, c), image.dtype)
