@@ -46,15 +46,17 @@ def _filter(name):
     }[name]
 
 
-def resample_matrix(in_size, out_size, name, antialias=True):
-    """Dense (out, in) float64 matrix of Pillow's normalised taps, one loop per tap."""
+def resample_matrix(in_size, out_size, name, antialias=True, box=None):
+    """Dense (out, in) float64 matrix of Pillow's normalised taps, one loop per
+    tap; ``box`` = (in0, in1): the span resampled (Pillow's resize box)."""
     fn, support = _filter(name)
-    scale = in_size / out_size
+    in0, in1 = (0.0, in_size) if box is None else box
+    scale = (in1 - in0) / out_size
     fscale = max(scale, 1.0) if antialias else 1.0
     support *= fscale
     m = np.zeros((out_size, in_size))
     for i in range(out_size):
-        center = (i + 0.5) * scale
+        center = in0 + (i + 0.5) * scale
         lo = max(int(center - support + 0.5), 0)
         hi = min(int(center + support + 0.5), in_size)
         ws = [fn((x - center + 0.5) / fscale) for x in range(lo, hi)]

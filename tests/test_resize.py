@@ -247,8 +247,8 @@ class TestNoAntialias:
         # the two-multiply blend for it (a shortcut would round differently).
         original = R.coefficients
 
-        def uneven(n, resized, name, antialias, kind):
-            b, w = original(n, resized, name, antialias, kind)
+        def uneven(n, resized, name, antialias, kind, box=None):
+            b, w = original(n, resized, name, antialias, kind, box)
             w = np.array(w)
             if w.dtype != np.float32 and w.shape[1] == 2:
                 w[::3, 1] += 1  # every third row or column

@@ -71,8 +71,11 @@ PRECISION_BITS = 32 - 8 - 2  # Pillow's fixed point for 8-bit images
 
 
 @functools.lru_cache(maxsize=256)
-def coefficients(in_size, out_size, name, antialias=True, kind="float32"):
+def coefficients(in_size, out_size, name, antialias=True, kind="float32", box=None):
     """Pillow's precompute_coeffs (and normalize_coeffs_8bpc for integers).
+
+    ``box`` = (in0, in1): resample that span of the input (Pillow's
+    ``resize(box=...)``, fractional allowed); taps stay inside [0, in_size).
 
     Returns ``(bounds, weights)``: int32 ``(out_size, 2)`` of (first input
     index, tap count) and ``(out_size, taps)`` weights -- ``kind`` "float64"
@@ -81,7 +84,7 @@ def coefficients(in_size, out_size, name, antialias=True, kind="float32"):
     Pillow does).  Both are read-only (shared between calls and threads).
     """
     if kind != "float64":
-        bounds, w = coefficients(in_size, out_size, name, antialias, "float64")
+        bounds, w = coefficients(in_size, out_size, name, antialias, "float64", box)
         if kind == "float32":
             weights = w.astype(np.float32)
         else:
@@ -90,11 +93,12 @@ def coefficients(in_size, out_size, name, antialias=True, kind="float32"):
         weights.setflags(write=False)
         return bounds, weights
     fn, support = FILTERS[name]
-    scale = in_size / out_size
+    in0, in1 = (0.0, float(in_size)) if box is None else (float(box[0]), float(box[1]))
+    scale = (in1 - in0) / out_size
     filterscale = max(scale, 1.0) if antialias else 1.0
     support = support * filterscale
     ksize = int(math.ceil(support)) * 2 + 1
-    center = (np.arange(out_size, dtype=np.float64) + 0.5) * scale
+    center = in0 + (np.arange(out_size, dtype=np.float64) + 0.5) * scale
     # C's (int) truncates toward zero
     xmin = np.maximum(np.trunc(center - support + 0.5), 0).astype(np.int64)
     xmax = np.minimum(np.trunc(center + support + 0.5), in_size).astype(np.int64) - xmin

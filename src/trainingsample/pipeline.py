@@ -16,6 +16,7 @@ not depend on the thread count.
 import hashlib
 import math
 import numbers
+import os
 
 import numpy as np
 
@@ -248,7 +249,8 @@ class Normalize(Step):
 class _Geometry:
     """Source window, optional resize and the window kept after it, flips."""
 
-    __slots__ = ("sx", "sy", "sw", "sh", "rw", "rh", "px", "py", "pw", "ph", "flip_h", "flip_v", "resize", "mirror")
+    __slots__ = ("sx", "sy", "sw", "sh", "rw", "rh", "px", "py", "pw", "ph", "flip_h", "flip_v", "resize", "mirror",
+                 "boxes")
 
     def __init__(self, w, h):
         self.sx = self.sy = 0
@@ -257,6 +259,7 @@ class _Geometry:
         self.rw = self.rh = self.px = self.py = self.pw = self.ph = 0
         self.flip_h = self.flip_v = False
         self.mirror = (False, False)  # (vertical, horizontal) flips made before the resize
+        self.boxes = (None, None)  # fractional (vertical, horizontal) spans of the window resampled
 
     @property
     def size(self):
@@ -296,6 +299,22 @@ class _Geometry:
                 self.py = 0
             if self.rw == self.sw and self.rh == self.sh:
                 self.resize = None
+
+    def reduced(self, fx, fy, rw, rh):
+        """This geometry on the image decoded at ``fx``, ``fy`` times the
+        source's size (``rw`` x ``rh`` pixels): the source window becomes a
+        fractional span of the smallest whole-pixel window holding it."""
+        g = _Geometry(0, 0)
+        for k in self.__slots__:
+            setattr(g, k, getattr(self, k))
+        spans = []
+        for start, length, f, limit in ((self.sy, self.sh, fy, rh), (self.sx, self.sw, fx, rw)):
+            a, b = start * f, min((start + length) * f, float(limit))
+            i0, i1 = int(math.floor(a)), min(limit, int(math.ceil(b)))
+            spans.append((i0, i1 - i0, (a - i0, b - i0)))
+        (g.sy, g.sh, ybox), (g.sx, g.sw, xbox) = spans
+        g.boxes = (ybox, xbox)
+        return g
 
     def source_box(self):
         """The source region the output covers, (x, y, width, height), floats."""
@@ -522,6 +541,10 @@ def key_seed(*parts):
     return int.from_bytes(digest, "little") >> 1
 
 
+def _is_source(x):
+    return isinstance(x, (str, os.PathLike, bytes, bytearray, memoryview))
+
+
 def _generators(seed, n):
     """One Generator shared by all images, or one per image from a sequence of seeds."""
     if isinstance(seed, (list, tuple, np.ndarray)):
@@ -612,8 +635,9 @@ class Pipeline:
     def _shape(e, w, h):
         return (e.cout, h, w) if e.chw else (h, w, e.cout)
 
-    def __call__(self, images, *, seed=None, return_params=False, out=None):
-        """Run on a list of (H, W[, C]) images or one (N, H, W, C) array.
+    def __call__(self, images, *, seed=None, return_params=False, out=None, mode="rgb", reducing_gap=2.0):
+        """Run on a list of (H, W[, C]) images or one (N, H, W, C) array, or
+        on a list of image files (paths or encoded bytes; see below).
 
         ``seed``: None, an int, a numpy Generator (draws in image order), or a
         sequence of ints, one per image (each image its own stream: results
@@ -624,7 +648,21 @@ class Pipeline:
         ``source_size``, ``size`` (output width, height), ``source_box`` (the
         source region covered, floats), ``flip`` and ``steps`` (the concrete
         steps taken, random values drawn).
+
+        Files (see trainingsample.io) are decoded in ``mode`` ("rgb", "gray",
+        "rgba", "keep") as uint8, EXIF orientation applied.  The geometry is
+        drawn on the header's size, before any pixel is decoded; a JPEG is
+        then decoded at the largest scale of 1/2, 1/4, 1/8 that keeps at least
+        ``reducing_gap`` times the resize's output resolution over the window
+        the pipeline keeps, and that window is resampled from the reduced
+        image as a fractional span.  ``reducing_gap=None`` decodes in full:
+        the result is then exactly that of the decoded array.  Boxes in
+        ``return_params`` are in the source's pixels; ``"decode_scale"`` is
+        the scale used.  A file that cannot be decoded raises
+        trainingsample.io.DecodeError naming it.
         """
+        if isinstance(images, (list, tuple)) and images and all(_is_source(x) for x in images):
+            return self._call_files(images, seed, return_params, out, mode, reducing_gap)
         batch = V.as_batch(images)
         return_params = V.flag(return_params, "return_params")
         rngs = _generators(seed, batch.count)
@@ -634,23 +672,71 @@ class Pipeline:
             img = batch.image(i)
             h, w, _ = img.shape
             g, taken, pre, e = self._plan(img.shape, img.dtype, rngs[i], f"images[{i}]")
-            ow, oh = g.size
             geos.append(g)
             epis.append(e)
             pres.append(pre)
-            shapes.append(self._shape(e, ow, oh))
+            shapes.append(self._shape(e, *g.size))
             if return_params:
-                params.append({
-                    "source_size": (w, h), "size": (ow, oh), "source_box": g.source_box(),
-                    "flip": (g.flip_h, g.flip_v), "steps": taken,
-                })
+                params.append(self._params(g, w, h, taken))
         if n == 0 and batch.is_array and out is None:
             return (self._empty(batch), params) if return_params else self._empty(batch)
+        result = self._execute(batch, geos, pres, epis, shapes, out)
+        return (result, params) if return_params else result
+
+    @staticmethod
+    def _params(g, w, h, taken):
+        return {"source_size": (w, h), "size": g.size, "source_box": g.source_box(),
+                "flip": (g.flip_h, g.flip_v), "steps": taken}
+
+    def _call_files(self, sources, seed, return_params, out, mode, reducing_gap):
+        """The pipeline over image files: header, geometry, reduced decode, run."""
+        from . import io as tio
+
+        return_params = V.flag(return_params, "return_params")
+        tio._check_mode(mode)
+        if reducing_gap is not None:
+            if isinstance(reducing_gap, bool) or not isinstance(reducing_gap, numbers.Real) or not reducing_gap >= 1.0:
+                raise ValueError(f"reducing_gap must be a number >= 1 or None, got {reducing_gap!r}")
+            reducing_gap = float(reducing_gap)
+        n = len(sources)
+        rngs = _generators(seed, n)
+        infos = [tio.probe(s) for s in sources]
+        plans = []
+        for i, info in enumerate(infos):
+            g, taken = _plan_geometry(self._geo, info.width, info.height, rngs[i], f"images[{i}] ({info.name})")
+            scale = 1
+            if g.resize and g.resize[0] != "nearest" and g.mirror == (False, False):
+                scale = tio.choose_scale(info, (g.sw, g.sh), (g.rw, g.rh), reducing_gap)
+            plans.append((g, taken, scale))
+        arrays = _decode_all(infos, mode, [p[2] for p in plans])
+        batch = V.as_batch(arrays)
+        geos, params, shapes, epis, pres = [], [], [], [], []
+        for i, ((g, taken, scale), info) in enumerate(zip(plans, infos)):
+            c = arrays[i].shape[2]
+            run = g
+            if scale > 1:
+                rw, rh = tio.reduced_size(info, scale)
+                run = g.reduced(rw / info.width, rh / info.height, rw, rh)
+            g.finish()
+            if scale == 1:
+                run = g
+            pre, e = self._epi(c, np.uint8, f"images[{i}]", self._pre(run, c, np.uint8))
+            geos.append(run)
+            epis.append(e)
+            pres.append(pre)
+            shapes.append(self._shape(e, *g.size))
+            if return_params:
+                p = self._params(g, info.width, info.height, taken)
+                p["decode_scale"] = scale
+                params.append(p)
+        result = self._execute(batch, geos, pres, epis, shapes, out)
+        return (result, params) if return_params else result
+
+    def _execute(self, batch, geos, pres, epis, shapes, out):
         V.output_budget([int(np.prod(s)) * e.dtype.itemsize for s, e in zip(shapes, epis)], "pipeline")
         outs, full = self._outputs(batch, shapes, epis, out)
         self._run(batch, geos, pres, epis, outs, full)
-        result = self._finish(batch, outs, full)
-        return (result, params) if return_params else result
+        return self._finish(batch, outs, full)
 
     def image(self, image, *, seed=None, return_params=False):
         """Run on one (H, W[, C]) image; returns one array (and its params)."""
@@ -774,7 +860,7 @@ class Pipeline:
                 if mirror[1] and rw != src.shape[2]:
                     src, px, flip_h = src[:, :, ::-1], rw - px - ow, not flip_h
                 mirror = (False, False)
-            r = resample_setup(src, oh, ow, src.dtype, name, aa, (rh, rw, py, px), mirror)
+            r = resample_setup(src, oh, ow, src.dtype, name, aa, (rh, rw, py, px), mirror, g.boxes)
         else:
             r = copy_plan(src)
         if e.identity and not (flip_h or flip_v):
@@ -799,6 +885,19 @@ class Pipeline:
             K.pipeline_frames(*args, f0, f1, y0, y1)
 
         return fused, oh, r.work + epi_work
+
+
+def _decode_all(infos, mode, scales):
+    """Decode probed files at their scales, in threads when there are several."""
+    from . import io as tio
+
+    threads = min(len(infos), _engine.get_num_threads())
+    if threads <= 1:
+        return [tio.decode(info, mode, s) for info, s in zip(infos, scales)]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(threads) as ex:
+        return list(ex.map(lambda a: tio.decode(a[0], mode, a[1]), zip(infos, scales)))
 
 
 def normalize(images, mean, std, *, dtype="float32", layout="chw", scale=None, out=None):

@@ -116,11 +116,12 @@ def order_work(order, h, w, c, oh, ow, bv, bh, ncol=None):
     return (_h_cost(rows_touched, ncol, ow, c, kh) + oh * ow * c * kv) / oh
 
 
-def choose_order(h, w, c, oh, ow, bv, bh, ncol=None):
+def choose_order(h, w, c, oh, ow, bv, bh, ncol=None, boxes=(None, None)):
     """The cheaper of ORDER_VH and ORDER_HV (ORDER_V / ORDER_H when only one
-    size changes) and its order_work."""
-    if ow == w or oh == h:
-        order = K.ORDER_V if ow == w else K.ORDER_H
+    size changes and no span of it is resampled) and its order_work."""
+    same_h = ow == w and boxes[1] is None
+    if same_h or (oh == h and boxes[0] is None):
+        order = K.ORDER_V if same_h else K.ORDER_H
         return order, order_work(order, h, w, c, oh, ow, bv, bh, ncol)
     v_first = order_work(K.ORDER_VH, h, w, c, oh, ow, bv, bh, ncol)
     h_first = order_work(K.ORDER_HV, h, w, c, oh, ow, bv, bh, ncol)
@@ -136,7 +137,7 @@ def pillow_vertical_first(h, w, oh, ow):
 
 
 @functools.lru_cache(maxsize=256)
-def pass_order(h, w, c, rh, rw, dtype, name, antialias, pairs=True):
+def pass_order(h, w, c, rh, rw, dtype, name, antialias, pairs=True, boxes=(None, None)):
     """The pass order whose results resizing (h, w) -> (rh, rw) has.
 
     K.ORDER_V / ORDER_H when one size changes, else ORDER_VH or ORDER_HV:
@@ -146,19 +147,21 @@ def pass_order(h, w, c, rh, rw, dtype, name, antialias, pairs=True):
     wherever the pixel-pair kernel applies (its results are vertical-first's).
     It depends only on the whole resize, never on the part of its output
     that is kept, so a fused pipeline computes every kept pixel exactly as
-    the steps run one by one do.
+    the steps run one by one do.  ``boxes``: (vertical, horizontal) spans
+    resampled (see coefficients); an axis with a span is always resampled.
     """
-    if rh == h or rw == w:
-        return K.ORDER_H if rh == h else K.ORDER_V
+    same_v, same_h = rh == h and boxes[0] is None, rw == w and boxes[1] is None
+    if same_v or same_h:
+        return K.ORDER_H if same_v else K.ORDER_V
     if name not in NONNEGATIVE or rh * rw <= SMALL_OUTPUT:
         return K.ORDER_VH if pillow_vertical_first(h, w, rh, rw) else K.ORDER_HV
     kind = _ARITHMETIC[dtype][0]
-    bv, _ = coefficients(h, rh, name, antialias, kind)
-    bh, _ = coefficients(w, rw, name, antialias, kind)
+    bv, _ = coefficients(h, rh, name, antialias, kind, boxes[0])
+    bh, _ = coefficients(w, rw, name, antialias, kind, boxes[1])
     _, (cols, _, ncol, _) = h_layout(bh, c, dtype.itemsize)
     if pairs and cols.size and _few_taps(bv) and _few_taps(bh):
         return K.ORDER_VH
-    return choose_order(h, w, c, rh, rw, bv, bh, ncol)[0]
+    return choose_order(h, w, c, rh, rw, bv, bh, ncol, boxes)[0]
 
 
 class HLayout(NamedTuple):
@@ -259,7 +262,7 @@ def copy_plan(src4):
     return CopyPlan(src4.shape[2] * src4.shape[3])
 
 
-def resample_setup(src4, oh, ow, dtype, name, antialias, virtual=None, mirror=(False, False)):
+def resample_setup(src4, oh, ow, dtype, name, antialias, virtual=None, mirror=(False, False), boxes=(None, None)):
     """Plan resampling ``src4`` (N, H, W, C) into (N, oh, ow, C) of ``dtype``.
 
     ``virtual`` = (rh, rw, py, px): the output is rows py:py+oh and columns
@@ -267,7 +270,10 @@ def resample_setup(src4, oh, ow, dtype, name, antialias, virtual=None, mirror=(F
     only the output pixels.  An axis that is not resized (rh == H) must have
     py == 0 and oh == H (crop the source view instead).  ``mirror`` =
     (vertical, horizontal): use the mirrored tables of that axis (the caller
-    flips the output), for a flip that comes before the resize.
+    flips the output), for a flip that comes before the resize.  ``boxes`` =
+    (vertical, horizontal) fractional spans (in0, in1) of the source resampled
+    instead of the whole axis (Pillow's ``resize(box=...)``; convolution
+    filters, no mirror).
     """
     n, h, w, c = src4.shape
     rh, rw, py, px = virtual if virtual is not None else (oh, ow, 0, 0)
@@ -275,9 +281,9 @@ def resample_setup(src4, oh, ow, dtype, name, antialias, virtual=None, mirror=(F
         xi = (mirrored(w, rw, name) if mirror[1] else nearest_indices(w, rw))[px : px + ow]
         yi = (mirrored(h, rh, name) if mirror[0] else nearest_indices(h, rh))[py : py + oh]
         return NearestPlan(V.writable_flagged(xi), V.writable_flagged(yi), ow * c)
-    if rh == h and rw == w:
+    if rh == h and rw == w and boxes == (None, None):
         return copy_plan(src4)
-    tables = _conv_plan(h, w, c, oh, ow, np.dtype(dtype), name, bool(antialias), (rh, rw, py, px), (bool(mirror[0]), bool(mirror[1])), PAIRS)
+    tables = _conv_plan(h, w, c, oh, ow, np.dtype(dtype), name, bool(antialias), (rh, rw, py, px), (bool(mirror[0]), bool(mirror[1])), PAIRS, tuple(boxes))
     src3 = _apply.flat_rows(src4)
     if src3 is None and tables.order in (K.ORDER_V, K.ORDER_VH, K.ORDER_PAIRS):
         src4 = np.ascontiguousarray(src4)  # exotic strides: one copy, then fast paths
@@ -286,7 +292,7 @@ def resample_setup(src4, oh, ow, dtype, name, antialias, virtual=None, mirror=(F
 
 
 @functools.lru_cache(maxsize=256)
-def _conv_plan(h, w, c, oh, ow, dtype, name, antialias, virtual, mirror, pairs):
+def _conv_plan(h, w, c, oh, ow, dtype, name, antialias, virtual, mirror, pairs, boxes=(None, None)):
     """Everything resample_setup plans for a convolution that does not depend
     on the source's memory: tables, pass order, work per row, intermediate
     rows and arithmetic -- memoised (about 13 us of reductions and small
@@ -294,10 +300,10 @@ def _conv_plan(h, w, c, oh, ow, dtype, name, antialias, virtual, mirror, pairs):
     never written."""
     rh, rw, py, px = virtual
     kind, rnd, shift, hi = _ARITHMETIC[dtype]
-    bv, wv = _axis_table(h, rh, py, oh, name, antialias, kind, mirror[0])
+    bv, wv = _axis_table(h, rh, py, oh, name, antialias, kind, mirror[0], boxes[0])
     itemsize = dtype.itemsize
-    bh, wh, hl = _horizontal_table(w, rw, px, ow, name, antialias, kind, mirror[1], c, itemsize)
-    order = pass_order(h, w, c, rh, rw, dtype, name, antialias, pairs)
+    bh, wh, hl = _horizontal_table(w, rw, px, ow, name, antialias, kind, mirror[1], c, itemsize, boxes[1])
+    order = pass_order(h, w, c, rh, rw, dtype, name, antialias, pairs, boxes)
     if order == K.ORDER_VH and pairs and hl.cols.size and _few_taps(bv) and _few_taps(bh):
         # sparse columns, one or two taps: gather the pixel pairs (same results as VH)
         order, work = K.ORDER_PAIRS, ow * (6 * c + 4 * TILE_COST)
@@ -315,14 +321,14 @@ def _conv_plan(h, w, c, oh, ow, dtype, name, antialias, virtual, mirror, pairs):
 
 
 @functools.lru_cache(maxsize=256)
-def _horizontal_table(w, rw, px, ow, name, antialias, kind, mirror, c, itemsize):
+def _horizontal_table(w, rw, px, ow, name, antialias, kind, mirror, c, itemsize, box=None):
     """``(bounds, weights, layout)`` of the horizontal pass (see h_layout),
     memoised: the layout costs about 30 us per call, as much as the rest of
     a small resize's planning.  The arrays are shared between calls: nothing
     writes them (left writable, so the kernels keep one compiled signature
     for every table)."""
-    bh, wh = _axis_table(w, rw, px, ow, name, antialias, kind, mirror)
-    if rw == w:
+    bh, wh = _axis_table(w, rw, px, ow, name, antialias, kind, mirror, box)
+    if rw == w and box is None:
         return bh, wh, HLayout(np.zeros(0, np.int64), 0, 1, 1)
     bh, hl = h_layout(bh, c, itemsize)
     return bh, wh, HLayout(*hl)
@@ -340,12 +346,16 @@ def _two_columns(weights):
     return np.ascontiguousarray(np.concatenate([weights, np.zeros_like(weights)], axis=1))
 
 
-def _axis_table(n, resized, start, count, name, antialias, kind, mirror):
+def _axis_table(n, resized, start, count, name, antialias, kind, mirror, box=None):
     """Rows start:start+count of the (n -> resized) table of one axis; a
     placeholder when the axis is not resized."""
-    if resized == n:
+    if resized == n and box is None:
         return _NO_BOUNDS, np.zeros((1, 1), kind)
-    b, w = (mirrored if mirror else coefficients)(n, resized, name, antialias, kind)
+    if box is not None:
+        assert not mirror, "a span is resampled without mirrored tables"
+        b, w = coefficients(n, resized, name, antialias, kind, box)
+    else:
+        b, w = (mirrored if mirror else coefficients)(n, resized, name, antialias, kind)
     if start or count != resized:
         b, w = np.ascontiguousarray(b[start : start + count]), np.ascontiguousarray(w[start : start + count])
     return b, w

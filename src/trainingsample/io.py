@@ -1,0 +1,314 @@
+"""Reading image files into uint8 arrays: ``probe`` (the header), ``read_image``
+and ``read_images`` (many, in threads), with the JPEG reduced-scale decode the
+Pipeline uses for files.
+
+* Sources are paths (``str`` / ``os.PathLike``) or encoded ``bytes``.
+* JPEG is decoded by libjpeg-turbo through simplejpeg (decoded straight into
+  numpy, GIL released), at 1/1, 1/2, 1/4 or 1/8 scale in the DCT domain
+  (what Pillow's ``draft`` and pyvips' shrink-on-load do); a reduced size is
+  ``ceil(side / scale)``.  CMYK JPEGs and every other format go through
+  Pillow.  ``pip install "trainingsample[files]"`` installs both.
+* EXIF orientation is applied (as ``ImageOps.exif_transpose``); sizes and
+  boxes are in the oriented image's pixels.
+* ``mode``: "rgb", "gray", "rgba", or "keep" (L, RGB and RGBA as stored; a
+  palette or LA image with alpha to RGBA, others to RGB).  Conversions are
+  Pillow's ``convert`` (gray is Pillow's luma), except 16-bit images
+  (``I;16`` PNGs and TIFFs, ``I``): they are scaled to 8 bits,
+  ``(v * 255 + 32767) // 65535``, where Pillow clips them to 255.
+* Images above ``MAX_IMAGE_PIXELS`` (Pillow's default limit, 89,478,485
+  pixels) are refused before any pixel is decoded.
+* Every failure is a ``DecodeError`` (a ValueError) naming the file and the
+  cause: not a regular file (a FIFO or a device is never opened for reading),
+  unreadable, not an image, truncated or corrupt, too large.
+"""
+import math
+import os
+import stat
+import warnings
+from typing import NamedTuple, Optional, Union
+
+import numpy as np
+
+MAX_IMAGE_PIXELS = 89_478_485  # Pillow's Image.MAX_IMAGE_PIXELS default
+MODES = ("rgb", "gray", "rgba", "keep")
+JPEG_SCALES = (1, 2, 4, 8)
+Source = Union[str, os.PathLike, bytes, bytearray, memoryview]
+
+# EXIF orientation -> numpy view of the stored (H, W, C) array, as
+# ImageOps.exif_transpose (2: mirror, 3: rotate 180, 4: flip, 5: transpose,
+# 6: rotate 90 clockwise, 7: transverse, 8: rotate 90 counter-clockwise)
+_ORIENT = {
+    2: lambda a: a[:, ::-1],
+    3: lambda a: a[::-1, ::-1],
+    4: lambda a: a[::-1],
+    5: lambda a: a.transpose(1, 0, 2),
+    6: lambda a: a.transpose(1, 0, 2)[:, ::-1],
+    7: lambda a: a.transpose(1, 0, 2)[::-1, ::-1],
+    8: lambda a: a.transpose(1, 0, 2)[::-1],
+}
+
+
+class DecodeError(ValueError):
+    """A file that cannot be read as an image; ``source`` names it."""
+
+    def __init__(self, source, cause):
+        self.source = source
+        super().__init__(f"{source}: {cause}")
+
+
+class ImageInfo(NamedTuple):
+    """What the header says: ``width``/``height`` after EXIF orientation,
+    ``format`` (Pillow's name: "JPEG", "PNG", ...), ``mode`` (Pillow's),
+    ``orientation`` (1-8), and ``data``, the encoded bytes."""
+
+    name: str
+    width: int
+    height: int
+    format: str
+    mode: str
+    orientation: int
+    data: bytes
+
+    @property
+    def scales(self):
+        """The reduced scales this file decodes at directly."""
+        return JPEG_SCALES if self.format == "JPEG" and self.mode in ("L", "RGB") and _simplejpeg() else (1,)
+
+
+def _pil():
+    try:
+        from PIL import Image
+    except ImportError:  # pragma: no cover - depends on the environment
+        raise ImportError('reading image files needs Pillow: pip install "trainingsample[files]"') from None
+    return Image
+
+
+_SJ = []
+
+
+def _simplejpeg():
+    if not _SJ:
+        try:
+            import simplejpeg
+        except ImportError:  # Pillow decodes JPEG too (slower, same pixels)
+            simplejpeg = None
+        _SJ.append(simplejpeg)
+    return _SJ[0]
+
+
+def source_name(source):
+    """How errors name ``source``: its path, or ``<N bytes>``."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return f"<{len(source)} bytes>"
+    if not isinstance(source, (str, os.PathLike)):
+        raise TypeError(f"an image source must be a path or bytes, got {type(source).__name__}")
+    return os.fspath(source)
+
+
+def read_bytes(source):
+    """The encoded bytes of ``source``; a path must name a regular file."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return bytes(source)
+    if not isinstance(source, (str, os.PathLike)):
+        raise TypeError(f"an image source must be a path or bytes, got {type(source).__name__}")
+    name = os.fspath(source)
+    try:
+        st = os.stat(name)
+        if not stat.S_ISREG(st.st_mode):
+            raise DecodeError(name, "not a regular file")
+        with open(name, "rb") as fh:
+            return fh.read()
+    except OSError as exc:
+        raise DecodeError(name, f"cannot read: {exc.strerror or exc}") from None
+
+
+def probe(source) -> ImageInfo:
+    """Read ``source``'s header: its size (after EXIF orientation), format and
+    mode.  Raises DecodeError for anything that is not a readable image."""
+    name = source_name(source)
+    data = read_bytes(source)
+    Image = _pil()
+    import io as _io
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            im = Image.open(_io.BytesIO(data))
+            w, h = im.size
+            orientation = 1
+            try:
+                orientation = int(im.getexif().get(0x0112, 1))
+            except Exception:  # a broken EXIF block: Pillow's exif_transpose ignores it too
+                orientation = 1
+    except Image.DecompressionBombError:
+        raise DecodeError(name, f"more than {MAX_IMAGE_PIXELS} pixels (MAX_IMAGE_PIXELS)") from None
+    except Exception as exc:
+        raise DecodeError(name, f"not a readable image ({type(exc).__name__}: {exc})") from None
+    if w * h > MAX_IMAGE_PIXELS:
+        raise DecodeError(name, f"{w}x{h} is more than {MAX_IMAGE_PIXELS} pixels (MAX_IMAGE_PIXELS)")
+    if w < 1 or h < 1:
+        raise DecodeError(name, f"empty image ({w}x{h})")
+    if orientation not in _ORIENT:
+        orientation = 1
+    if orientation >= 5:
+        w, h = h, w
+    return ImageInfo(name, w, h, im.format or "", im.mode, orientation, data)
+
+
+def reduced_size(info, scale):
+    """(width, height) of ``info``'s image decoded at 1/``scale``."""
+    return -(-info.width // scale), -(-info.height // scale)
+
+
+def _check_mode(mode):
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+    return mode
+
+
+def _to_8bit(a):
+    """16-bit (or 32-bit integer) gray to uint8, scaled (0..65535 -> 0..255)."""
+    v = np.clip(a.astype(np.int64), 0, 65535)
+    return ((v * 255 + 32767) // 65535).astype(np.uint8)
+
+
+def _gray(rgb):
+    """Pillow's convert("L") of a uint8 RGB array (ITU-R 601-2 luma in 16-bit
+    fixed point, as Pillow's Convert.c)."""
+    r, g, b = (rgb[..., k].astype(np.uint32) for k in range(3))
+    return ((r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16).astype(np.uint8)
+
+
+def _finish_mode(a, mode):
+    """An (H, W, C) uint8 array with C in 1/3/4 converted to ``mode`` as
+    Pillow's convert would (alpha added opaque, dropped, gray replicated)."""
+    c = a.shape[2]
+    if mode == "keep":
+        return a
+    want = {"gray": 1, "rgb": 3, "rgba": 4}[mode]
+    if c == want:
+        return a
+    if want == 1:
+        return _gray(a[..., :3])[..., None]
+    rgb = np.repeat(a, 3, axis=2) if c == 1 else a[..., :3]
+    if want == 3:
+        return rgb
+    return np.concatenate([rgb, np.full(a.shape[:2] + (1,), 255, np.uint8)], axis=2)
+
+
+def _pil_decode(info, mode, scale):
+    Image = _pil()
+    import io as _io
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        im = Image.open(_io.BytesIO(info.data))
+        if scale > 1:
+            sw, sh = (info.height, info.width) if info.orientation >= 5 else (info.width, info.height)
+            im.draft(im.mode, (-(-sw // scale), -(-sh // scale)))
+        im.load()
+    m = im.mode
+    if m in ("I;16", "I;16L", "I;16B", "I;16N", "I"):
+        a = _to_8bit(np.asarray(im))[..., None]
+    elif mode == "keep":
+        if m not in ("L", "RGB", "RGBA"):
+            alpha = "A" in im.getbands() or "transparency" in im.info
+            im = im.convert("RGBA" if alpha else "RGB")
+        a = np.asarray(im)
+    else:
+        want = {"gray": "L", "rgb": "RGB", "rgba": "RGBA"}[mode]
+        if m != want:
+            im = im.convert(want)
+        a = np.asarray(im)
+    if a.ndim == 2:
+        a = a[..., None]
+    return a
+
+
+def _sj_decode(info, scale):
+    sj = _simplejpeg()
+    space = "GRAY" if info.mode == "L" else "RGB"
+    if scale == 1:
+        a = sj.decode_jpeg(info.data, space, strict=True)
+    else:
+        sw, sh = (info.height, info.width) if info.orientation >= 5 else (info.width, info.height)
+        a = sj.decode_jpeg(info.data, space, min_width=-(-sw // scale), min_height=-(-sh // scale),
+                           min_factor=scale, strict=True)
+    return a if a.ndim == 3 else a[..., None]
+
+
+def decode(info: ImageInfo, mode="rgb", scale=1) -> np.ndarray:
+    """Decode a probed image at 1/``scale`` (one of ``info.scales``) into a
+    C-contiguous (H, W, C) uint8 array in ``mode``, oriented."""
+    _check_mode(mode)
+    if scale not in info.scales:
+        raise ValueError(f"{info.name}: scale must be one of {info.scales}, got {scale!r}")
+    try:
+        if info.format == "JPEG" and info.mode in ("L", "RGB") and _simplejpeg():
+            a = _finish_mode(_sj_decode(info, scale), "keep" if mode == "keep" else mode)
+        else:
+            a = _finish_mode(_pil_decode(info, mode, scale), mode)
+    except DecodeError:
+        raise
+    except MemoryError:
+        raise
+    except Exception as exc:
+        raise DecodeError(info.name, f"cannot decode ({type(exc).__name__}: {exc})") from None
+    if info.orientation != 1:
+        a = _ORIENT[info.orientation](a)
+    want = reduced_size(info, scale)
+    if (a.shape[1], a.shape[0]) != want:
+        raise DecodeError(info.name, f"decoded to {a.shape[1]}x{a.shape[0]}, the header says {want[0]}x{want[1]}")
+    return np.ascontiguousarray(a)
+
+
+def choose_scale(info, region, size, reducing_gap=2.0):
+    """The largest of ``info.scales`` that keeps at least ``reducing_gap``
+    times ``size`` = (width, height) over ``region`` = (width, height) of
+    source pixels; 1 with ``reducing_gap`` None."""
+    if reducing_gap is None:
+        return 1
+    ratio = min(region[0] / size[0], region[1] / size[1]) / reducing_gap
+    best = 1
+    for s in info.scales:
+        if s <= ratio:
+            best = s
+    return best
+
+
+def read_image(source: Source, mode: str = "rgb", *, scale: int = 1) -> np.ndarray:
+    """One image file (a path or bytes) as an (H, W, C) uint8 array (C = 3
+    for "rgb", 1 "gray", 4 "rgba"), at 1/``scale`` for JPEG (1, 2, 4, 8)."""
+    return decode(probe(source), _check_mode(mode), scale)
+
+
+def read_images(sources, mode: str = "rgb", *, threads: Optional[int] = None, errors: str = "raise"):
+    """Many files, decoded in threads (the GIL is released while decoding).
+    ``errors``: "raise" (the first DecodeError, in order) or "return" (the
+    DecodeError in that file's place)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ._engine import get_num_threads
+
+    _check_mode(mode)
+    if errors not in ("raise", "return"):
+        raise ValueError(f"errors must be 'raise' or 'return', got {errors!r}")
+    sources = list(sources)
+
+    def one(s):
+        try:
+            return read_image(s, mode)
+        except DecodeError as exc:
+            if errors == "raise":
+                raise
+            return exc
+
+    n = threads or get_num_threads()
+    if n <= 1 or len(sources) <= 1:
+        return [one(s) for s in sources]
+    with ThreadPoolExecutor(min(n, len(sources))) as ex:
+        return list(ex.map(one, sources))
+
+
+__all__ = ["DecodeError", "ImageInfo", "MAX_IMAGE_PIXELS", "MODES", "probe", "decode", "read_image",
+           "read_images", "choose_scale", "reduced_size"]
