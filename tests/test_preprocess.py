@@ -1,6 +1,7 @@
 """The preprocess CLI: outputs, manifest, errors counted, resume, safety."""
 import io
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +11,7 @@ import pytest
 from PIL import Image
 
 import trainingsample as ts
+import trainingsample.io as tio
 from trainingsample import preprocess as P
 from conftest import noise
 
@@ -185,3 +187,191 @@ def test_console_entry_point(tmp_path, rng):
     assert r.returncode == 1, r.stderr  # broken.jpg
     assert "5 written, 0 skipped (already done), 1 failed" in r.stdout
     assert Image.open(tmp_path / "o" / "a.webp").size == (12, 12)
+
+
+# --------------------------------------------------------------------------
+# faults: each found by fault injection on the chunked CLI
+
+
+def _tree(folder):
+    import hashlib
+
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file() and not p.is_symlink()}
+
+
+def test_16_bit_png_is_scaled_not_white(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    ramp = np.tile(np.linspace(0, 65535, 64).astype(np.uint16), (64, 1))
+    Image.fromarray(ramp).save(src / "ramp.png")
+    assert cli(src, tmp_path / "o", "--size", "64", "--format", "png", "--channels", "gray") == 0
+    out = np.asarray(Image.open(tmp_path / "o" / "ramp.png"))
+    assert out[0, 0] == 0 and out[0, -1] == 255 and 100 < out.mean() < 155  # clipped, it was 253 on average
+
+
+def test_temporary_files_of_a_killed_run_are_removed(tmp_path, rng):
+    make_src(tmp_path / "src", rng)
+    dst = tmp_path / "out"
+    (dst / "sub").mkdir(parents=True)
+    left = [dst / ".a.jpg.tmp4242", dst / "sub" / ".b.jpg.tmp17-139871234", dst / ".photo.jpg.tmp9"]
+    for p in left:
+        p.write_bytes(b"half")
+    keep = [dst / "notes.tmp", dst / ".profile", dst / "sub" / ".x.tmpdir"]
+    for p in keep:
+        p.write_bytes(b"mine")
+    out = io.StringIO()
+    P.run(P.build_parser().parse_args([str(tmp_path / "src"), str(dst), "--size", "8", "--quiet"]), out=out)
+    assert not any(p.exists() for p in left) and all(p.exists() for p in keep)
+    assert "removed 3 temporary file(s)" in out.getvalue()
+    assert not [p for p in dst.rglob("*") if P._TMP.match(p.name)]
+
+
+def test_a_torn_manifest_line_does_not_swallow_the_next_record(tmp_path, rng):
+    make_src(tmp_path / "src", rng)
+    dst = tmp_path / "out"
+    cli(tmp_path / "src", dst, "--size", "8", "--limit", "2")
+    with open(dst / "manifest.jsonl", "a") as fh:
+        fh.write('{"source": "sub/b.png", "out')  # killed mid-append
+    cli(tmp_path / "src", dst, "--size", "8")
+    lines = (dst / "manifest.jsonl").read_text().splitlines()
+    bad = []
+    for line in lines:
+        try:
+            json.loads(line)
+        except json.JSONDecodeError:
+            bad.append(line)
+    assert bad == ['{"source": "sub/b.png", "out']  # only the torn line itself
+    m = manifest_valid(dst)
+    assert set(m) == {"a.png", "sub/b.png", "sub/gray.png", "rgba.png", "photo.jpg", "broken.jpg"}
+    assert "output" in m["sub/b.png"]
+
+
+def manifest_valid(dst):
+    out = {}
+    for line in (dst / "manifest.jsonl").read_text().splitlines():
+        try:
+            r = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        out[r["source"]] = r
+    return out
+
+
+def test_unwritable_dst_is_a_clear_error_with_status_2(tmp_path, rng, capsys):
+    make_src(tmp_path / "src", rng)
+    (tmp_path / "file").write_text("x")
+    assert P.main([str(tmp_path / "src"), str(tmp_path / "file" / "out"), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "error: cannot write to DST" in err and "Traceback" not in err
+
+
+def test_a_full_disk_fails_files_then_stops_cleanly(tmp_path, rng, monkeypatch, capsys):
+    make_src(tmp_path / "src", rng)
+    dst = tmp_path / "out"
+
+    def full(data, path):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(P, "write_atomic", full)
+    assert cli(tmp_path / "src", dst, "--size", "8") == 1
+    m = manifest(dst)
+    assert all("write: OSError: [Errno 28] No space left on device" in r["error"]
+               for k, r in m.items() if k != "broken.jpg")
+    assert not [p for p in dst.rglob("*") if p.name != "manifest.jsonl"]
+    monkeypatch.undo()
+
+    real = P.open_manifest
+
+    class Full:
+        def __init__(self, fh):
+            self.fh = fh
+
+        def write(self, text):
+            raise OSError(28, "No space left on device")
+
+        def __getattr__(self, name):
+            return getattr(self.fh, name)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *a):
+            self.fh.close()
+
+    monkeypatch.setattr(P, "open_manifest", lambda p: Full(real(p)))
+    assert P.main([str(tmp_path / "src"), str(dst), "--size", "8", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "error: cannot write the manifest" in err and "No space left" in err and "Traceback" not in err
+    monkeypatch.undo()
+    # the next run, with space again, finishes the job: the stale errors are superseded
+    assert cli(tmp_path / "src", dst, "--size", "8") == 1
+    m = manifest_valid(dst)
+    assert all("output" in r for k, r in m.items() if k != "broken.jpg")
+
+
+def test_fifos_and_links_outside_src_are_not_read(tmp_path, rng):
+    src = tmp_path / "src"
+    make_src(src, rng)
+    os.mkfifo(src / "pipe.jpg")
+    outside = tmp_path / "outside.png"
+    Image.fromarray(noise(rng, (9, 9, 3))).save(outside)
+    (src / "out_link.png").symlink_to(outside)
+    (src / "in_link.png").symlink_to(src / "a.png")
+    before = _tree(src)
+    # a subprocess with a timeout: a FIFO opened for reading would block forever
+    r = subprocess.run([sys.executable, "-m", "trainingsample", "preprocess", str(src), str(tmp_path / "o"),
+                        "--size", "8", "--quiet"], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 1, r.stderr  # broken.jpg
+    assert "not read: pipe.jpg (not a regular file)" in r.stdout
+    assert "not read: out_link.png (a link to outside SRC)" in r.stdout
+    m = manifest(tmp_path / "o")
+    assert "pipe.jpg" not in m and "out_link.png" not in m and "output" in m["in_link.png"]
+    assert _tree(src) == before
+
+
+def test_bad_files_are_per_file_errors_naming_the_cause(tmp_path, rng, monkeypatch):
+    src = tmp_path / "src"
+    src.mkdir()
+    good = io.BytesIO()
+    Image.fromarray(noise(rng, (64, 64, 3))).save(good, format="JPEG")
+    good = good.getvalue()
+    (src / "zero.jpg").write_bytes(b"")
+    (src / "truncated.jpg").write_bytes(good[: len(good) // 3])
+    (src / "text.png").write_text("not a png")
+    Image.fromarray(noise(rng, (40, 30, 4)), "CMYK").save(src / "cmyk.jpg")
+    Image.fromarray(noise(rng, (40, 30, 3))).convert("P").save(src / "palette.png")
+    Image.fromarray(noise(rng, (300, 200, 3))).save(src / "big.png")
+    monkeypatch.setattr(tio, "MAX_IMAGE_PIXELS", 50_000)
+    before = _tree(src)
+    assert cli(src, tmp_path / "o", "--size", "16") == 1
+    m = manifest(tmp_path / "o")
+    assert m["zero.jpg"]["error"].startswith("decode: not a readable image")
+    assert m["truncated.jpg"]["error"].startswith("decode: ")
+    assert m["text.png"]["error"].startswith("decode: not a readable image")
+    assert "more than 50000 pixels (MAX_IMAGE_PIXELS)" in m["big.png"]["error"]
+    assert "output" in m["cmyk.jpg"] and "output" in m["palette.png"]
+    assert sorted(p.name for p in (tmp_path / "o").iterdir()) == ["cmyk.jpg", "manifest.jsonl", "palette.jpg"]
+    assert _tree(src) == before
+
+
+def test_reduced_decode_in_the_cli(tmp_path):
+    from conftest import photos
+
+    src = tmp_path / "src"
+    src.mkdir()
+    big = Image.fromarray(photos()["astronaut"]).resize((2000, 1500), Image.LANCZOS)
+    big.save(src / "big.jpg", quality=90)
+    assert cli(src, tmp_path / "r", "--size", "200", "--format", "png") == 0
+    assert cli(src, tmp_path / "f", "--size", "200", "--format", "png", "--reducing-gap", "0") == 0
+    r, f = manifest(tmp_path / "r")["big.jpg"], manifest(tmp_path / "f")["big.jpg"]
+    assert r["decode_scale"] == 2 and f["decode_scale"] == 1  # 1500 / 200 / 2.0 = 3.75
+    full, p = ts.Pipeline([ts.Resize((200, 200), "fill"), ts.ConvertChannels("rgb")]).image(
+        tio.read_image(src / "big.jpg"), return_params=True)
+    assert r["crop_box"] == f["crop_box"] == [round(v, 2) for v in p["source_box"]]
+    np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / "f" / "big.png")), full)
+    diff = np.abs(np.asarray(Image.open(tmp_path / "r" / "big.png")).astype(float) - full)
+    assert diff.mean() <= 1.0
+    with pytest.raises(SystemExit):
+        P.main([str(src), str(tmp_path / "x"), "--reducing-gap", "nope"])
+    assert P.main([str(src), str(tmp_path / "x"), "--reducing-gap", "0.5", "--quiet"]) == 2

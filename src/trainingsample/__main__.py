@@ -91,11 +91,7 @@ def main(argv=None):
     preprocess.build_parser(sub)
     args = parser.parse_args(argv)
     if args.cmd == "preprocess":
-        try:
-            return preprocess.run(args)
-        except preprocess.UsageError as exc:
-            print(f"trainingsample preprocess: error: {exc}", file=sys.stderr)
-            return 2
+        return preprocess.run_cli(args)
     if args.cmd == "warmup":
         from .warmup import warmup
 

@@ -52,7 +52,7 @@ class DecodeError(ValueError):
     """A file that cannot be read as an image; ``source`` names it."""
 
     def __init__(self, source, cause):
-        self.source = source
+        self.source, self.cause = source, cause
         super().__init__(f"{source}: {cause}")
 
 
@@ -142,6 +142,8 @@ def probe(source) -> ImageInfo:
                 orientation = 1
     except Image.DecompressionBombError:
         raise DecodeError(name, f"more than {MAX_IMAGE_PIXELS} pixels (MAX_IMAGE_PIXELS)") from None
+    except Image.UnidentifiedImageError:
+        raise DecodeError(name, "not a readable image (no format Pillow knows)") from None
     except Exception as exc:
         raise DecodeError(name, f"not a readable image ({type(exc).__name__}: {exc})") from None
     if w * h > MAX_IMAGE_PIXELS:

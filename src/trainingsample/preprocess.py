@@ -1,20 +1,31 @@
-"""``trainingsample preprocess SRC DST``: decode a folder of images, run one
-pipeline over them in parallel, write the results and a manifest.
+"""``trainingsample preprocess SRC DST``: run one pipeline over a folder of
+images, writing the results and a manifest.
 
-* Decoding and encoding use Pillow (``pip install "trainingsample[cli]"``),
-  in threads (Pillow releases the GIL while it decodes and encodes); the
-  pipeline runs on trainingsample's thread pool, one call per chunk.
+* Streaming: each file goes decode, pipeline, encode and atomic write in one
+  worker thread (as many as trainingsample's threads); at most twice that
+  many files are in flight, so memory is bounded whatever the folder size.
+  JPEGs are decoded at the reduced scale the pipeline allows
+  (``--reducing-gap``, see Pipeline); decoding and encoding need
+  ``pip install "trainingsample[cli]"`` (Pillow, simplejpeg).
 * ``DST/manifest.jsonl`` gets one JSON line per source file: its output,
-  sizes, the source region kept (``crop_box``), the flip and the output's
-  luminance, or the error.  Lines are appended and flushed chunk by chunk;
-  outputs are written to a temporary name and renamed, so an interrupted run
-  never leaves a half-written file counted as done.
+  sizes, the source region kept (``crop_box``, source pixels), the flip, the
+  decode scale and the output's luminance, or the error.  Each line is
+  flushed as its file finishes (and fsynced every FSYNC_INTERVAL); a torn
+  last line is ended before the next run appends.  Outputs are written to a
+  temporary name and renamed, so no output is ever half-written; temporary
+  files a killed run left are removed by the next run.
 * Resumable: sources already in the manifest with an existing output are
   skipped.  Random crops and flips use a seed per file (``--seed`` and the
   file's relative path), so a resumed run gives the same outputs.
-* Per-file errors (unreadable files, images the pipeline refuses) are
-  recorded and counted; the run goes on.  Exit status 1 if any file failed.
-* Sources are never overwritten: DST may not be SRC, inside it, or contain it.
+* Per-file errors (unreadable, truncated or corrupt files, non-images,
+  images over MAX_IMAGE_PIXELS, images the pipeline refuses, failed writes)
+  are recorded with the stage and cause; the run goes on.  Exit status 1 if
+  any file failed, 2 for a bad command line or a DST (or manifest) that
+  cannot be written.
+* Only regular files are read: FIFOs, sockets and devices with image names
+  are listed as not read, and so are symbolic links that lead outside SRC
+  (links inside it are followed).  Sources are never written: DST may not
+  be SRC, inside it, or contain it.
 * With no SRC and DST it runs on a generated sample set in
   ``./trainingsample-sample`` (the README's main job).
 """
@@ -23,7 +34,10 @@ import concurrent.futures as cf
 import io
 import json
 import os
+import re
+import stat
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -88,7 +102,9 @@ def build_parser(sub=None):
     p.add_argument("--format", choices=tuple(FORMATS), default="jpeg", help="output format")
     p.add_argument("--quality", type=int, default=90, help="JPEG/WebP quality (1-100)")
     p.add_argument("--seed", type=int, default=0, help="seed of the random crops and flips (per file)")
-    p.add_argument("--batch", type=int, default=64, help="images per pipeline call")
+    p.add_argument("--batch", type=int, default=64, help="files per Ray task (--engine ray)")
+    p.add_argument("--reducing-gap", type=float, default=2.0,
+                   help="decode JPEGs at 1/2-1/8 scale keeping at least this many times the output resolution over the kept window; 0: decode in full")
     p.add_argument("--threads", type=int, default=None, help="threads (default: CPU affinity)")
     p.add_argument("--engine", choices=("local", "ray"), default="local", help="ray: Ray Data map_batches (ray.init() finds or starts a cluster)")
     p.add_argument("--limit", type=int, default=None, help="process at most this many new files")
@@ -119,6 +135,8 @@ def check_args(args):
         v = getattr(args, name)
         if v is not None and v < (0 if name == "limit" else 1):
             raise UsageError(f"--{name} must be >= {0 if name == 'limit' else 1}, got {v}")
+    if args.reducing_gap != 0 and not args.reducing_gap >= 1.0:
+        raise UsageError(f"--reducing-gap must be 0 (off) or >= 1, got {args.reducing_gap}")
     if args.seed < 0:
         raise UsageError(f"--seed must be >= 0, got {args.seed}")
     if args.format == "jpeg" and args.channels in ("rgba", "keep"):
@@ -143,13 +161,51 @@ def check_paths(src, dst):
 
 
 def list_sources(src):
-    out = []
+    """(sources, skipped): the image files under ``src`` (relative, sorted),
+    and ``(relative path, why)`` for names with an image extension that are
+    not read: anything that is not a regular file (FIFOs, sockets,
+    devices: opening one could block forever), and symbolic links that lead
+    outside ``src`` (links inside it are followed; linked folders are not
+    descended, so no loops).  Sources are only ever read."""
+    src = Path(src)
+    real_src = src.resolve()
+    out, skipped = [], []
     for root, dirs, files in os.walk(src):
         dirs.sort()
         for name in sorted(files):
-            if name.lower().endswith(IMAGE_EXTENSIONS):
-                out.append((Path(root) / name).relative_to(src).as_posix())
-    return out
+            if not name.lower().endswith(IMAGE_EXTENSIONS):
+                continue
+            path = Path(root) / name
+            rel = path.relative_to(src).as_posix()
+            if path.is_symlink():
+                target = path.resolve()
+                if real_src not in target.parents:
+                    skipped.append((rel, "a link to outside SRC"))
+                    continue
+            try:
+                mode = path.stat().st_mode
+            except OSError as exc:
+                skipped.append((rel, f"unreadable ({exc.strerror})"))
+                continue
+            if not stat.S_ISREG(mode):
+                skipped.append((rel, "not a regular file"))
+                continue
+            out.append(rel)
+    return out, skipped
+
+
+def clean_tmp(dst):
+    """Remove the temporary files a killed run left in ``dst``; their count."""
+    n = 0
+    for root, _, files in os.walk(dst):
+        for name in files:
+            if _TMP.match(name):
+                try:
+                    os.unlink(os.path.join(root, name))
+                    n += 1
+                except OSError:
+                    pass
+    return n
 
 
 def read_manifest(path):
@@ -177,37 +233,39 @@ def output_name(rel, fmt):
 
 
 # --------------------------------------------------------------------------
-# the work on one chunk (the same code runs locally and in Ray workers)
+# the work on one file (the same code runs locally and in Ray workers)
+
+# what a killed run leaves: DST/.NAME.tmpPID-THREAD (removed by the next run)
+_TMP = re.compile(r"^\..+\.tmp\d+(-\d+)?$")
 
 
-def decode(path, channels):
-    Image, ImageOps = _pil()
-    with Image.open(path) as im:
-        im = ImageOps.exif_transpose(im)
-        want = {"rgb": "RGB", "gray": "L", "rgba": "RGBA"}.get(channels)
-        if want is None:  # keep: L, RGB and RGBA as they are; other modes to RGB(A)
-            want = im.mode if im.mode in ("L", "RGB", "RGBA") else ("RGBA" if "A" in im.getbands() else "RGB")
-        if im.mode != want:
-            im = im.convert(want)
-        return np.asarray(im)
+def tmp_name(dst_path):
+    return dst_path.with_name(f".{dst_path.name}.tmp{os.getpid()}-{threading.get_ident()}")
 
 
-def encode_write(arr, dst_path, fmt, quality):
-    """Write atomically: a temporary file in the same folder, then rename."""
+def encode(arr, fmt, quality):
+    """The encoded bytes of an output."""
+    if fmt == "npy":
+        buf = io.BytesIO()
+        np.save(buf, arr)
+        return buf.getvalue()
+    Image, _ = _pil()
+    img = Image.fromarray(arr[..., 0] if arr.ndim == 3 and arr.shape[2] == 1 else arr)
+    buf = io.BytesIO()
+    opts = {"quality": quality} if fmt in ("jpeg", "webp") else {}
+    img.save(buf, format=fmt.upper(), **opts)
+    return buf.getvalue()
+
+
+def write_atomic(data, dst_path):
+    """Write ``data`` to a temporary name in the same folder, then rename: a
+    finished output is never partly written, and a failed write leaves
+    nothing behind."""
     dst_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dst_path.with_name(f".{dst_path.name}.tmp{os.getpid()}")
+    tmp = tmp_name(dst_path)
     try:
-        if fmt == "npy":
-            with open(tmp, "wb") as fh:
-                np.save(fh, arr)
-        else:
-            Image, _ = _pil()
-            img = Image.fromarray(arr[..., 0] if arr.ndim == 3 and arr.shape[2] == 1 else arr)
-            buf = io.BytesIO()
-            opts = {"quality": quality} if fmt in ("jpeg", "webp") else {}
-            img.save(buf, format=fmt.upper(), **opts)
-            with open(tmp, "wb") as fh:
-                fh.write(buf.getbuffer())
+        with open(tmp, "wb") as fh:
+            fh.write(data)
         os.replace(tmp, dst_path)
     finally:
         if tmp.exists():
@@ -218,61 +276,72 @@ def _round(v):
     return round(float(v), 2)
 
 
-def process_chunk(rels, src, dst, opts, executor=None):
-    """Decode, run the pipeline, write outputs; returns one record per file."""
-    import trainingsample as ts
+def _error(stage, exc):
+    text = str(exc) if isinstance(exc, (ValueError, TypeError)) else f"{type(exc).__name__}: {exc}"
+    return f"{stage}: {text}"
 
-    pipe = opts["pipeline"]
-    own = executor is None
-    ex = executor or cf.ThreadPoolExecutor(max(1, ts.get_num_threads()))
+
+def process_file(rel, src, dst, opts):
+    """Decode, run the pipeline, encode and write one file; its manifest record.
+    Any failure is the record's "error" (with the stage: decode, pipeline,
+    write); nothing is left at the output's name."""
+    import trainingsample as ts
+    from . import io as tio
+
+    path = Path(src) / rel
     try:
-        records = {}
-        decoded = {}
-        futs = {ex.submit(decode, Path(src) / rel, opts["channels"]): rel for rel in rels}
-        for fut, rel in futs.items():
-            try:
-                decoded[rel] = fut.result()
-            except Exception as exc:  # corrupt or unsupported file: counted, the run goes on
-                records[rel] = {"source": rel, "error": f"decode: {type(exc).__name__}: {exc}"}
-        ok = [rel for rel in rels if rel in decoded]
-        outs, params = [], []
-        try:
-            outs, params = pipe([decoded[r] for r in ok], seed=[file_seed(opts["seed"], r) for r in ok], return_params=True)
-        except (ValueError, TypeError):
-            # isolate the file(s) the pipeline refuses
-            outs, params, keep = [], [], []
-            for r in ok:
-                try:
-                    o, p = pipe([decoded[r]], seed=[file_seed(opts["seed"], r)], return_params=True)
-                    outs.append(o[0])
-                    params.append(p[0])
-                    keep.append(r)
-                except (ValueError, TypeError) as exc:
-                    records[r] = {"source": r, "error": f"pipeline: {exc}"}
-            ok = keep
-        lum = ts.batch_calculate_luminance(outs) if outs else []
-        writes = {}
-        for r, o in zip(ok, outs):
-            writes[r] = ex.submit(encode_write, o, Path(dst) / output_name(r, opts["format"]), opts["format"], opts["quality"])
-        for r, o, p, l in zip(ok, outs, params, lum):
-            try:
-                writes[r].result()
-            except Exception as exc:
-                records[r] = {"source": r, "error": f"write: {type(exc).__name__}: {exc}"}
-                continue
-            records[r] = {
-                "source": r,
-                "output": output_name(r, opts["format"]),
-                "source_size": list(p["source_size"]),
-                "size": list(p["size"]),
-                "crop_box": [_round(v) for v in p["source_box"]],
-                "flip": bool(p["flip"][0]),
-                "luminance": round(float(l), 4),
-            }
-        return [records[r] for r in rels]
-    finally:
-        if own:
-            ex.shutdown()
+        outs, params = opts["pipeline"]([path], seed=[file_seed(opts["seed"], rel)], return_params=True,
+                                        mode=opts["channels"], reducing_gap=opts.get("reducing_gap", 2.0))
+    except tio.DecodeError as exc:
+        return {"source": rel, "error": f"decode: {exc.cause}"}
+    except MemoryError as exc:
+        return {"source": rel, "error": _error("decode", exc)}
+    except (ValueError, TypeError) as exc:
+        return {"source": rel, "error": _error("pipeline", exc)}
+    out, p = outs[0], params[0]
+    name = output_name(rel, opts["format"])
+    try:
+        write_atomic(encode(out, opts["format"], opts["quality"]), Path(dst) / name)
+    except Exception as exc:
+        return {"source": rel, "error": _error("write", exc)}
+    return {
+        "source": rel,
+        "output": name,
+        "source_size": list(p["source_size"]),
+        "size": list(p["size"]),
+        "crop_box": [_round(v) for v in p["source_box"]],
+        "flip": bool(p["flip"][0]),
+        "decode_scale": p["decode_scale"],
+        "luminance": round(float(ts.calculate_luminance(out)), 4),
+    }
+
+
+def process_chunk(rels, src, dst, opts):
+    """process_file for each of ``rels`` in turn (a Ray task's work)."""
+    return [process_file(r, src, dst, opts) for r in rels]
+
+
+def stream(rels, src, dst, opts, workers, in_flight=None):
+    """Yield each file's record as it finishes: ``workers`` threads each take
+    a file through decode, pipeline, encode and write; at most ``in_flight``
+    (default 2 x workers) files are started and not yet done, so memory is
+    bounded whatever the folder size."""
+    in_flight = in_flight or 2 * workers
+    it = iter(rels)
+    with cf.ThreadPoolExecutor(workers) as ex:
+        pending = set()
+        for rel in it:
+            pending.add(ex.submit(process_file, rel, src, dst, opts))
+            if len(pending) >= in_flight:
+                break
+        while pending:
+            done, pending = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+            for fut in done:
+                yield fut.result()
+            for rel in it:
+                pending.add(ex.submit(process_file, rel, src, dst, opts))
+                if len(pending) >= in_flight:
+                    break
 
 
 # --------------------------------------------------------------------------
@@ -323,7 +392,7 @@ def make_samples(folder, count, seed=0):
     Image, _ = _pil()
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    existing = list_sources(folder)
+    existing, _ = list_sources(folder)
     if len(existing) >= count:
         return False
     rng = np.random.default_rng(seed)
@@ -358,9 +427,29 @@ def make_samples(folder, count, seed=0):
 # driver
 
 
-def _chunks(seq, n):
-    for i in range(0, len(seq), n):
-        yield seq[i : i + n]
+class FatalError(Exception):
+    """The run cannot go on (DST unwritable, the manifest cannot be written):
+    exit status 2."""
+
+
+def open_manifest(path):
+    """The manifest for appending; a torn last line (a killed run, a full
+    disk) is ended first, so the next record starts on a line of its own."""
+    with open(path, "ab+") as fh:
+        fh.seek(0, os.SEEK_END)
+        if fh.tell():
+            fh.seek(-1, os.SEEK_END)
+            torn = fh.read(1) != b"\n"
+        else:
+            torn = False
+    mf = open(path, "a", encoding="utf-8")
+    if torn:
+        mf.write("\n")
+        mf.flush()
+    return mf
+
+
+FSYNC_INTERVAL = 1.0  # seconds between fsyncs of the manifest (each record is flushed at once)
 
 
 def run(args, out=sys.stdout, err=sys.stderr):
@@ -380,38 +469,56 @@ def run(args, out=sys.stdout, err=sys.stderr):
     if args.threads:
         ts.set_num_threads(args.threads)
     pipe = pipeline_from_args(args)
-    opts = {"pipeline": pipe, "channels": args.channels, "seed": args.seed, "format": args.format, "quality": args.quality}
-    dst.mkdir(parents=True, exist_ok=True)
+    gap = args.reducing_gap if args.reducing_gap else None
+    opts = {"pipeline": pipe, "channels": args.channels, "seed": args.seed, "format": args.format,
+            "quality": args.quality, "reducing_gap": gap}
     manifest = dst / MANIFEST
-    done = read_manifest(manifest)
-    sources = list_sources(src)
-    skipped = [r for r in sources if "output" in done.get(r, {}) and (dst / done[r]["output"]).exists()]
-    skip = set(skipped)
-    todo = [r for r in sources if r not in skip]
-    # two sources with one output name (a.jpg, a.png -> a.jpg): the later ones fail
-    names, collide = {}, {}
-    for r in sources:
-        o = output_name(r, args.format)
-        if o in names:
-            collide[r] = names[o]
-        else:
-            names[o] = r
-    if args.limit is not None:
-        todo = todo[: args.limit]
-    print(f"preprocess {src} -> {dst}: {len(sources)} images, {len(skipped)} already done, {len(todo)} to do; "
-          f"pipeline {pipe!r}; {ts.get_num_threads()} threads, engine {args.engine}", file=out)
-    progress = Progress(len(todo), args.quiet, err)
-    t0 = time.perf_counter()
-    failed = 0
-    with open(manifest, "a", encoding="utf-8") as mf:
+    try:
+        dst.mkdir(parents=True, exist_ok=True)
+        mf = open_manifest(manifest)
+    except OSError as exc:
+        raise FatalError(f"cannot write to DST {dst}: {exc.strerror or exc}") from None
+    with mf:
+        cleaned = clean_tmp(dst)
+        done = read_manifest(manifest)
+        sources, unread = list_sources(src)
+        skipped = [r for r in sources if "output" in done.get(r, {}) and (dst / done[r]["output"]).exists()]
+        skip = set(skipped)
+        todo = [r for r in sources if r not in skip]
+        # two sources with one output name (a.jpg, a.png -> a.jpg): the later ones fail
+        names, collide = {}, {}
+        for r in sources:
+            o = output_name(r, args.format)
+            if o in names:
+                collide[r] = names[o]
+            else:
+                names[o] = r
+        if args.limit is not None:
+            todo = todo[: args.limit]
+        workers = max(1, ts.get_num_threads())
+        print(f"preprocess {src} -> {dst}: {len(sources)} images, {len(skipped)} already done, {len(todo)} to do; "
+              f"pipeline {pipe!r}; {workers} threads, engine {args.engine}", file=out)
+        for rel, why in unread:
+            print(f"not read: {rel} ({why})", file=out)
+        if cleaned:
+            print(f"removed {cleaned} temporary file(s) left by an interrupted run", file=out)
+        progress = Progress(len(todo), args.quiet, err)
+        t0 = last_sync = time.perf_counter()
+        failed = 0
+
         def record(recs):
-            nonlocal failed
+            nonlocal failed, last_sync
             bad = sum("error" in r for r in recs)
             failed += bad
-            for r in recs:
-                mf.write(json.dumps(r) + "\n")
-            mf.flush()
-            os.fsync(mf.fileno())
+            try:
+                for r in recs:
+                    mf.write(json.dumps(r) + "\n")
+                mf.flush()
+                if time.perf_counter() - last_sync > FSYNC_INTERVAL:
+                    os.fsync(mf.fileno())
+                    last_sync = time.perf_counter()
+            except OSError as exc:
+                raise FatalError(f"cannot write the manifest {manifest}: {exc.strerror or exc}") from None
             progress.update(len(recs), bad)
 
         collided = [r for r in todo if r in collide]
@@ -424,9 +531,13 @@ def run(args, out=sys.stdout, err=sys.stderr):
             for recs in preprocess_with_ray(work, src, dst, opts, args.batch):
                 record(recs)
         else:
-            with cf.ThreadPoolExecutor(max(1, ts.get_num_threads())) as ex:
-                for chunk in _chunks(work, args.batch):
-                    record(process_chunk(chunk, src, dst, opts, ex))
+            for rec in stream(work, src, dst, opts, workers):
+                record([rec])
+        try:
+            mf.flush()
+            os.fsync(mf.fileno())
+        except OSError as exc:
+            raise FatalError(f"cannot write the manifest {manifest}: {exc.strerror or exc}") from None
     el = time.perf_counter() - t0
     n = len(todo)
     print(f"done: {n - failed} written, {len(skipped)} skipped (already done), {failed} failed "
@@ -438,8 +549,13 @@ def run(args, out=sys.stdout, err=sys.stderr):
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
+    return run_cli(args)
+
+
+def run_cli(args):
+    """``run`` with its errors as messages and exit status 2."""
     try:
         return run(args)
-    except UsageError as exc:
+    except (UsageError, FatalError) as exc:
         print(f"trainingsample preprocess: error: {exc}", file=sys.stderr)
         return 2
