@@ -338,3 +338,34 @@ def test_pool_helper_runs_on_another_cpu_than_the_caller(threads, monkeypatch):
         _engine._run_job(job, 1)
         assert len(seen) == 2 and seen[0][0] != seen[1][0]
         assert len(job.cpus) == 2 and job.cpus[0] != job.cpus[1]
+
+
+def test_limit_threads_is_per_thread_and_nests(threads, monkeypatch):
+    ts.set_num_threads(4)
+    seen = {}
+
+    def other():
+        seen["other"] = ts.get_num_threads()
+
+    with ts.limit_threads(2):
+        assert ts.get_num_threads() == 2
+        t = threading.Thread(target=other)
+        t.start()
+        t.join()
+        with ts.limit_threads(3):  # the smaller limit holds
+            assert ts.get_num_threads() == 2
+        with ts.limit_threads(1):
+            assert ts.get_num_threads() == 1
+            # no pool helper is woken: every task runs in this thread
+            ran = []
+            _engine.run(lambda k: ran.append(threading.get_ident()), 8)
+            assert set(ran) == {threading.get_ident()}
+        assert ts.get_num_threads() == 2
+    assert seen["other"] == 4 and ts.get_num_threads() == 4
+    ts.set_num_threads(1)
+    with ts.limit_threads(3):
+        assert ts.get_num_threads() == 1  # a limit, never more than the process's count
+    with pytest.raises(TypeError, match="limit_threads\\(\\) takes a positive int, got 1.5"):
+        ts.limit_threads(1.5)
+    with pytest.raises(ValueError, match="limit_threads\\(\\) takes a positive int, got 0"):
+        ts.limit_threads(0)

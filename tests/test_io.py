@@ -329,3 +329,21 @@ def test_file_pipeline_errors(photo_files, tmp_path):
     # the seed list still has to match
     with pytest.raises(ValueError, match="seed has 1 entries but there are 2 images"):
         pipe([photo_files["coffee"]] * 2, seed=[1])
+
+
+def test_prepare_then_run_is_the_call(photo_files):
+    pipe = PIPES["fill-random"]()
+    files = [photo_files["big"], photo_files["coffee"]]
+    whole, params = pipe(files, seed=[3, 4], return_params=True)
+    prepared = pipe.prepare(files, seed=[3, 4])
+    got, got_params = pipe.run(prepared, return_params=True)
+    for a, b in zip(whole, got):
+        np.testing.assert_array_equal(a, b)
+    assert params == got_params and any(p["decode_scale"] > 1 for p in params)
+    assert all(isinstance(o, np.ndarray) for o in pipe.run(prepared))
+    with pytest.raises(TypeError, match="run takes what this pipeline's prepare returned"):
+        PIPES["rrc"]().run(prepared)
+    with pytest.raises(TypeError, match="run takes what this pipeline's prepare returned"):
+        pipe.run([np.zeros((4, 4, 3), np.uint8)])
+    with pytest.raises(TypeError, match="sources must be a list of image files"):
+        pipe.prepare([np.zeros((4, 4, 3), np.uint8)])

@@ -375,3 +375,63 @@ def test_reduced_decode_in_the_cli(tmp_path):
     with pytest.raises(SystemExit):
         P.main([str(src), str(tmp_path / "x"), "--reducing-gap", "nope"])
     assert P.main([str(src), str(tmp_path / "x"), "--reducing-gap", "0.5", "--quiet"]) == 2
+
+
+def test_stream_with_kernels_loading_equals_file_by_file(tmp_path, rng):
+    import concurrent.futures as cf
+    import threading
+
+    src = tmp_path / "src"
+    make_src(src, rng)
+    for i in range(12):
+        Image.fromarray(noise(rng, (40 + i, 70 - i, 3))).save(src / f"n{i}.jpg", quality=90)
+    args = P.build_parser().parse_args([str(src), str(tmp_path / "x"), "--size", "16", "--crop", "random", "--flip", "0.5"])
+    opts = {"pipeline": P.pipeline_from_args(args), "channels": "rgb", "seed": 5, "format": "png", "quality": 90,
+            "reducing_gap": 2.0}
+    sources, _ = P.list_sources(src)
+    one = {r: P.process_file(r, src, tmp_path / "one", opts) for r in sources}
+    gate = threading.Event()
+    with cf.ThreadPoolExecutor(1) as ex:
+        warm = ex.submit(gate.wait, 30)  # "kernels still loading" until every file is read
+        seen = []
+        recs = P.stream(sources, src, tmp_path / "many", opts, workers=2, in_flight=3, warm=warm)
+        reads = []
+        real = P.read_file
+
+        def counting(*a):
+            reads.append(a[0])
+            if len(reads) == len(sources):
+                gate.set()
+            return real(*a)
+
+        P.read_file, saved = counting, P.read_file
+        try:
+            for rec in recs:
+                seen.append(rec)
+        finally:
+            P.read_file = saved
+    assert {r["source"]: r for r in seen} == one and len(seen) == len(sources)
+    for r in one.values():
+        if "output" in r:
+            a = np.asarray(Image.open(tmp_path / "one" / r["output"]))
+            np.testing.assert_array_equal(a, np.asarray(Image.open(tmp_path / "many" / r["output"])))
+
+
+def test_jpeg_outputs_are_quality_jpegs_of_the_pipeline_output(tmp_path, rng):
+    from conftest import photos
+
+    src = tmp_path / "src"
+    src.mkdir()
+    Image.fromarray(photos()["chelsea"]).save(src / "cat.png")
+    Image.fromarray(photos()["camera"]).save(src / "gray.png")
+    assert cli(src, tmp_path / "o", "--size", "128", "--quality", "95") == 0
+    assert cli(src, tmp_path / "g", "--size", "128", "--quality", "95", "--channels", "gray") == 0
+    ref = ts.Pipeline([ts.Resize(128, "fill"), ts.ConvertChannels("rgb")]).image(photos()["chelsea"])
+    im = Image.open(tmp_path / "o" / "cat.jpg")
+    assert im.format == "JPEG" and im.mode == "RGB" and im.size == (128, 128)
+    buf = io.BytesIO()
+    Image.fromarray(ref).save(buf, format="JPEG", quality=95)  # what Pillow's encoder loses
+    pillow_loss = np.abs(np.asarray(Image.open(buf)).astype(float) - ref).mean()
+    assert np.abs(np.asarray(im).astype(float) - ref).mean() <= 1.1 * pillow_loss + 0.05
+    g = Image.open(tmp_path / "g" / "gray.jpg")
+    assert g.mode == "L" and g.size == (128, 128)

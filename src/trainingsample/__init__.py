@@ -1,7 +1,7 @@
 """trainingsample: fast, reproducible image and video training-data preparation
 on numpy arrays.  Kernels are compiled by numba on first use (or by
 ``python -m trainingsample warmup``); importing compiles nothing."""
-from ._engine import available_cpus, get_num_threads, set_num_threads
+from ._engine import available_cpus, get_num_threads, limit_threads, set_num_threads
 from .color import (
     batch_calculate_luminance,
     batch_gray_to_rgb,
@@ -69,6 +69,7 @@ __all__ = [
     "rgb_to_gray",
     "gray_to_rgb",
     "set_num_threads",
+    "limit_threads",
     "get_num_threads",
     "available_cpus",
     "warmup",

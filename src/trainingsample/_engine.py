@@ -87,6 +87,32 @@ def _default_threads():
     return available_cpus()
 
 
+_limits = threading.local()  # .stack: this thread's limit_threads limits
+
+
+class limit_threads:
+    """``with limit_threads(n):`` calls made by this thread inside the block
+    use at most ``n`` threads (1: the calling thread only, the pool is not
+    woken) -- for code that runs its own threads, one call each, such as the
+    preprocess CLI's file workers.  Other threads are not affected; blocks
+    nest (the smallest limit holds)."""
+
+    def __init__(self, n):
+        if isinstance(n, bool) or not isinstance(n, int):
+            raise TypeError(f"limit_threads() takes a positive int, got {n!r} ({type(n).__name__})")
+        if n < 1:
+            raise ValueError(f"limit_threads() takes a positive int, got {n}")
+        self.n = n
+
+    def __enter__(self):
+        stack = _limits.__dict__.setdefault("stack", [])
+        stack.append(min(self.n, stack[-1]) if stack else self.n)
+        return self
+
+    def __exit__(self, *exc):
+        _limits.stack.pop()
+
+
 def get_num_threads():
     """Number of threads (the caller included) one call may use."""
     global _num_threads
@@ -96,7 +122,8 @@ def get_num_threads():
             if _num_threads is None:
                 _num_threads = _default_threads()
             n = _num_threads
-    return n
+    stack = _limits.__dict__.get("stack")
+    return min(n, stack[-1]) if stack else n
 
 
 def set_num_threads(n):

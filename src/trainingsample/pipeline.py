@@ -17,6 +17,7 @@ import hashlib
 import math
 import numbers
 import os
+from typing import NamedTuple
 
 import numpy as np
 
@@ -690,9 +691,19 @@ class Pipeline:
 
     def _call_files(self, sources, seed, return_params, out, mode, reducing_gap):
         """The pipeline over image files: header, geometry, reduced decode, run."""
+        return_params = V.flag(return_params, "return_params")
+        return self.run(self.prepare(sources, seed=seed, mode=mode, reducing_gap=reducing_gap),
+                        return_params=return_params, out=out)
+
+    def prepare(self, sources, *, seed=None, mode="rgb", reducing_gap=2.0):
+        """The first half of a call on files: read the headers, draw the
+        geometry, decode (at reduced scale) -- no kernel runs, so it needs
+        no compiled code.  ``run`` does the rest; ``pipe(files, ...)`` is
+        ``pipe.run(pipe.prepare(files, ...))``."""
         from . import io as tio
 
-        return_params = V.flag(return_params, "return_params")
+        if not isinstance(sources, (list, tuple)) or not all(_is_source(x) for x in sources):
+            raise TypeError("sources must be a list of image files (paths or bytes)")
         tio._check_mode(mode)
         if reducing_gap is not None:
             if isinstance(reducing_gap, bool) or not isinstance(reducing_gap, numbers.Real) or not reducing_gap >= 1.0:
@@ -725,12 +736,19 @@ class Pipeline:
             epis.append(e)
             pres.append(pre)
             shapes.append(self._shape(e, *g.size))
-            if return_params:
-                p = self._params(g, info.width, info.height, taken)
-                p["decode_scale"] = scale
-                params.append(p)
-        result = self._execute(batch, geos, pres, epis, shapes, out)
-        return (result, params) if return_params else result
+            p = self._params(g, info.width, info.height, taken)
+            p["decode_scale"] = scale
+            params.append(p)
+        return _Prepared(self, batch, geos, pres, epis, shapes, params)
+
+    def run(self, prepared, *, return_params=False, out=None):
+        """Run the kernels on what ``prepare`` made (see __call__)."""
+        if not isinstance(prepared, _Prepared) or prepared.pipeline is not self:
+            raise TypeError("run takes what this pipeline's prepare returned")
+        return_params = V.flag(return_params, "return_params")
+        p = prepared
+        result = self._execute(p.batch, p.geos, p.pres, p.epis, p.shapes, out)
+        return (result, p.params) if return_params else result
 
     def _execute(self, batch, geos, pres, epis, shapes, out):
         V.output_budget([int(np.prod(s)) * e.dtype.itemsize for s, e in zip(shapes, epis)], "pipeline")
@@ -885,6 +903,18 @@ class Pipeline:
             K.pipeline_frames(*args, f0, f1, y0, y1)
 
         return fused, oh, r.work + epi_work
+
+
+class _Prepared(NamedTuple):
+    """Decoded files and their plans (Pipeline.prepare)."""
+
+    pipeline: "Pipeline"
+    batch: object
+    geos: list
+    pres: list
+    epis: list
+    shapes: list
+    params: list
 
 
 def _decode_all(infos, mode, scales):

@@ -249,6 +249,13 @@ def encode(arr, fmt, quality):
         buf = io.BytesIO()
         np.save(buf, arr)
         return buf.getvalue()
+    if fmt == "jpeg" and arr.dtype == np.uint8 and arr.ndim == 3 and arr.shape[2] in (1, 3):
+        from .io import _simplejpeg
+
+        sj = _simplejpeg()
+        if sj is not None:  # libjpeg-turbo with the GIL released, Pillow's default 4:2:0 chroma
+            return sj.encode_jpeg(np.ascontiguousarray(arr), quality, "GRAY" if arr.shape[2] == 1 else "RGB",
+                                  colorsubsampling="Gray" if arr.shape[2] == 1 else "420", fastdct=False)
     Image, _ = _pil()
     img = Image.fromarray(arr[..., 0] if arr.ndim == 3 and arr.shape[2] == 1 else arr)
     buf = io.BytesIO()
@@ -281,16 +288,13 @@ def _error(stage, exc):
     return f"{stage}: {text}"
 
 
-def process_file(rel, src, dst, opts):
-    """Decode, run the pipeline, encode and write one file; its manifest record.
-    Any failure is the record's "error" (with the stage: decode, pipeline,
-    write); nothing is left at the output's name."""
-    import trainingsample as ts
+def read_file(rel, src, opts):
+    """The first half of one file's work (header, geometry, decode: no
+    kernel); Pipeline.prepare's result, or the file's error record."""
     from . import io as tio
 
-    path = Path(src) / rel
     try:
-        outs, params = opts["pipeline"]([path], seed=[file_seed(opts["seed"], rel)], return_params=True,
+        return opts["pipeline"].prepare([Path(src) / rel], seed=[file_seed(opts["seed"], rel)],
                                         mode=opts["channels"], reducing_gap=opts.get("reducing_gap", 2.0))
     except tio.DecodeError as exc:
         return {"source": rel, "error": f"decode: {exc.cause}"}
@@ -298,7 +302,23 @@ def process_file(rel, src, dst, opts):
         return {"source": rel, "error": _error("decode", exc)}
     except (ValueError, TypeError) as exc:
         return {"source": rel, "error": _error("pipeline", exc)}
-    out, p = outs[0], params[0]
+
+
+def finish_file(rel, prepared, dst, opts):
+    """The second half: kernels (in the calling thread), encode, atomic
+    write; the file's manifest record.  Nothing is left at the output's
+    name when it fails."""
+    import trainingsample as ts
+
+    if isinstance(prepared, dict):  # the error record of read_file
+        return prepared
+    try:
+        with ts.limit_threads(1):  # one file per worker thread: its kernels run in that thread
+            outs, params = opts["pipeline"].run(prepared, return_params=True)
+            out, p = outs[0], params[0]
+            lum = round(float(ts.calculate_luminance(out)), 4)
+    except (ValueError, TypeError) as exc:
+        return {"source": rel, "error": _error("pipeline", exc)}
     name = output_name(rel, opts["format"])
     try:
         write_atomic(encode(out, opts["format"], opts["quality"]), Path(dst) / name)
@@ -312,8 +332,15 @@ def process_file(rel, src, dst, opts):
         "crop_box": [_round(v) for v in p["source_box"]],
         "flip": bool(p["flip"][0]),
         "decode_scale": p["decode_scale"],
-        "luminance": round(float(ts.calculate_luminance(out)), 4),
+        "luminance": lum,
     }
+
+
+def process_file(rel, src, dst, opts):
+    """Decode, run the pipeline, encode and write one file; its manifest
+    record.  Any failure is the record's "error", with the stage (decode,
+    pipeline, write)."""
+    return finish_file(rel, read_file(rel, src, opts), dst, opts)
 
 
 def process_chunk(rels, src, dst, opts):
@@ -321,27 +348,64 @@ def process_chunk(rels, src, dst, opts):
     return [process_file(r, src, dst, opts) for r in rels]
 
 
-def stream(rels, src, dst, opts, workers, in_flight=None):
-    """Yield each file's record as it finishes: ``workers`` threads each take
-    a file through decode, pipeline, encode and write; at most ``in_flight``
-    (default 2 x workers) files are started and not yet done, so memory is
-    bounded whatever the folder size."""
-    in_flight = in_flight or 2 * workers
+def warm_kernels(pipeline, channels):
+    """Load (or compile) the kernels ``pipeline`` runs on files, on small
+    images of both orientations, as a file worker runs them."""
+    import trainingsample as ts
+
+    c = {"gray": 1, "rgb": 3, "rgba": 4}.get(channels, 3)
+    with ts.limit_threads(1):
+        for h, w in ((96, 128), (128, 96), (96, 96)):
+            out = pipeline([np.zeros((h, w, c), np.uint8)])
+            ts.calculate_luminance(out[0])
+
+
+HOLD_BYTES = 64 << 20  # decoded pixels read ahead while the kernels load
+
+
+def _held_bytes(held):
+    return sum(p.batch.arrays[0].nbytes for _, p in held if not isinstance(p, dict))
+
+
+def stream(rels, src, dst, opts, workers, in_flight=None, warm=None):
+    """Yield each file's record as it finishes.  ``workers`` threads take
+    files through read (header, geometry, decode) and finish (kernels,
+    encode, write); at most ``in_flight`` (default 4 x workers) files are
+    started and not yet done, so memory is bounded whatever the folder
+    size.  ``warm``: a future that loads the kernels; until it is done the
+    workers only read files (decoding needs no compiled code), holding up
+    to HOLD_BYTES of decoded pixels, then they finish those first."""
+    in_flight = in_flight or 4 * workers
     it = iter(rels)
-    with cf.ThreadPoolExecutor(workers) as ex:
-        pending = set()
-        for rel in it:
-            pending.add(ex.submit(process_file, rel, src, dst, opts))
-            if len(pending) >= in_flight:
-                break
-        while pending:
-            done, pending = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+    with cf.ThreadPoolExecutor(workers, "ts-file") as ex:
+        reading, finishing, held = {}, {}, []  # future -> relative path; (path, prepared) read before warm
+
+        def fill():
+            while (len(reading) < workers and _held_bytes(held) < HOLD_BYTES if warm is not None
+                   else len(reading) + len(finishing) + len(held) < in_flight):
+                rel = next(it, None)
+                if rel is None:
+                    return
+                reading[ex.submit(read_file, rel, src, opts)] = rel
+
+        fill()
+        while reading or finishing or held:
+            waits = set(reading) | set(finishing) | ({warm} if warm is not None else set())
+            done, _ = cf.wait(waits, return_when=cf.FIRST_COMPLETED)
+            if warm is not None and warm.done():
+                warm.result()  # the kernels are ready (or their error is raised here)
+                warm = None
             for fut in done:
-                yield fut.result()
-            for rel in it:
-                pending.add(ex.submit(process_file, rel, src, dst, opts))
-                if len(pending) >= in_flight:
-                    break
+                if fut in reading:
+                    held.append((reading.pop(fut), fut.result()))
+                elif fut in finishing:
+                    del finishing[fut]
+                    yield fut.result()
+            if warm is None:
+                for rel, prepared in held:
+                    finishing[ex.submit(finish_file, rel, prepared, dst, opts)] = rel
+                held = []
+            fill()
 
 
 # --------------------------------------------------------------------------
@@ -531,8 +595,10 @@ def run(args, out=sys.stdout, err=sys.stderr):
             for recs in preprocess_with_ray(work, src, dst, opts, args.batch):
                 record(recs)
         else:
-            for rec in stream(work, src, dst, opts, workers):
-                record([rec])
+            with cf.ThreadPoolExecutor(1, "ts-warm") as warmer:
+                warm = warmer.submit(warm_kernels, pipe, args.channels) if work else None
+                for rec in stream(work, src, dst, opts, workers, warm=warm):
+                    record([rec])
         try:
             mf.flush()
             os.fsync(mf.fileno())
