@@ -347,3 +347,30 @@ def test_prepare_then_run_is_the_call(photo_files):
         pipe.run([np.zeros((4, 4, 3), np.uint8)])
     with pytest.raises(TypeError, match="sources must be a list of image files"):
         pipe.prepare([np.zeros((4, 4, 3), np.uint8)])
+
+
+def _with_app1(jpeg, payload):
+    seg = b"\xff\xe1" + (len(payload) + 2).to_bytes(2, "big") + payload
+    return jpeg[:2] + seg + jpeg[2:]
+
+
+@pytest.mark.parametrize("order", ["II", "MM"])
+@pytest.mark.parametrize("orientation", [1, 3, 6, 8])
+def test_exif_orientation_parser_agrees_with_pillow(order, orientation):
+    end = "little" if order == "II" else "big"
+    u16, u32 = (lambda v: v.to_bytes(2, end)), (lambda v: v.to_bytes(4, end))
+    value = u16(orientation) + b"\0\0"
+    ifd = u16(2) + u16(0x010F) + u16(2) + u32(4) + b"abc\0" + u16(0x0112) + u16(3) + u32(1) + value + u32(0)
+    tiff = order.encode() + u16(42) + u32(8) + ifd
+    base = _jpeg(photos()["chelsea"][:40, :60])
+    data = _with_app1(base, b"Exif\0\0" + tiff)
+    assert tio._jpeg_orientation(data) == orientation
+    assert Image.open(io.BytesIO(data)).getexif().get(0x0112) == orientation
+    info = tio.probe(data)
+    assert (info.width, info.height) == ((40, 60) if orientation >= 5 else (60, 40))
+    ref = np.asarray(ImageOps.exif_transpose(Image.open(io.BytesIO(data))).convert("RGB"))
+    np.testing.assert_array_equal(tio.read_image(data), ref)
+    # broken or missing EXIF: orientation 1, as exif_transpose leaves the image
+    for bad in (b"Exif\0\0" + tiff[:12], b"Exif\0\0XX" + tiff[2:], b"Exif\0\0" + tiff[:8] + u16(40)):
+        assert tio._jpeg_orientation(_with_app1(base, bad)) == 1
+    assert tio._jpeg_orientation(base) == 1

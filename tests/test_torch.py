@@ -92,3 +92,85 @@ def test_errors(data):
     ds = PipelineDataset(images, PIPE)
     with pytest.raises(IndexError, match=r"index 24 \(position 1\) is out of range for 24 samples"):
         ds[[0, 24]]
+
+
+@pytest.fixture
+def folder(tmp_path, rng):
+    """An ImageFolder tree: two classes, JPEG and PNG files, one broken."""
+    from PIL import Image
+
+    from conftest import photos
+
+    ph = photos()
+    (tmp_path / "cat" / "deep").mkdir(parents=True)
+    (tmp_path / "dog").mkdir()
+    big = Image.fromarray(ph["chelsea"]).resize((1200, 800), Image.LANCZOS)
+    big.save(tmp_path / "cat" / "a.jpg", quality=90)
+    Image.fromarray(ph["coffee"]).save(tmp_path / "cat" / "deep" / "b.png")
+    Image.fromarray(ph["astronaut"]).save(tmp_path / "dog" / "c.jpg", quality=90)
+    Image.fromarray(noise(rng, (60, 80, 3))).save(tmp_path / "dog" / "d.jpg", quality=90)
+    (tmp_path / "dog" / "notes.txt").write_text("skip me")
+    return tmp_path
+
+
+def test_image_folder_is_torchvisions_layout_and_decodes_in_the_worker(folder):
+    from trainingsample.io import read_image
+    from trainingsample.torch_data import image_folder
+
+    pipe = ts.Pipeline([ts.RandomResizedCrop(64), ts.HorizontalFlip()])
+    ds = image_folder(folder, pipe, seed=2, reducing_gap=None)
+    assert ds.classes == ["cat", "dog"] and ds.class_to_idx == {"cat": 0, "dog": 1}
+    assert [(p[len(str(folder)) + 1:], y) for p, y in ds.samples] == [
+        ("cat/a.jpg", 0), ("cat/deep/b.png", 0), ("dog/c.jpg", 1), ("dog/d.jpg", 1)]
+    x, y = ds[[0, 1, 2, 3]]
+    assert x.dtype == torch.uint8 and x.shape == (4, 64, 64, 3) and y.tolist() == [0, 0, 1, 1]
+    arrays = PipelineDataset([read_image(p) for p, _ in ds.samples], pipe, seed=2)
+    np.testing.assert_array_equal(x.numpy(), arrays[[0, 1, 2, 3]].numpy())  # files == decoded arrays
+    reduced = image_folder(folder, pipe, seed=2)[[0, 1, 2, 3]][0]
+    assert reduced.shape == x.shape
+    assert np.abs(reduced.numpy().astype(float) - x.numpy()).mean() <= 1.0
+    loader = data_loader(ds, batch_size=2, num_workers=2, multiprocessing_context="fork")
+    got = torch.cat([xb for xb, _ in loader])
+    np.testing.assert_array_equal(got.numpy(), x.numpy())
+    with pytest.raises(ValueError, match="no class folders"):
+        image_folder(folder / "dog", pipe)
+    (folder / "empty" / "x").mkdir(parents=True)
+    with pytest.raises(ValueError, match="no image files"):
+        image_folder(folder / "empty", pipe)
+
+
+def test_bad_files_raise_naming_them_or_are_skipped(folder):
+    from trainingsample.io import DecodeError
+    from trainingsample.torch_data import image_folder
+
+    (folder / "dog" / "broken.jpg").write_bytes(b"\xff\xd8\xff not a jpeg")
+    pipe = ts.Pipeline([ts.Resize(32, "fill")])
+    ds = image_folder(folder, pipe)
+    with pytest.raises(DecodeError, match="broken.jpg"):
+        ds[list(range(len(ds)))]
+    skip = image_folder(folder, pipe, on_error="skip")
+    x, y = skip[list(range(len(skip)))]
+    assert x.shape == (4, 32, 32, 3) and y.tolist() == [0, 0, 1, 1]
+    with pytest.raises(DecodeError, match="broken.jpg"):
+        skip[2]  # a single sample has nothing to go on with
+    assert skip[[2]][0].shape == (0,)
+    with pytest.raises(ValueError, match="on_error must be 'raise' or 'skip'"):
+        PipelineDataset([], pipe, on_error="ignore")
+
+
+def test_uint8_batches_normalised_on_the_device_equal_the_normalize_step(data):
+    from trainingsample.torch_data import normalize_on_device
+
+    images, labels = data
+    geo = [ts.RandomResizedCrop(32), ts.HorizontalFlip()]
+    u8 = PipelineDataset(images, ts.Pipeline(geo), labels=labels, seed=4)
+    f32 = PipelineDataset(images, ts.Pipeline(geo + [ts.Normalize(ts.IMAGENET_MEAN, ts.IMAGENET_STD)]), seed=4)
+    xb, _ = u8[list(range(8))]
+    assert xb.dtype == torch.uint8 and xb.shape == (8, 32, 32, 3)
+    got = normalize_on_device(xb, ts.IMAGENET_MEAN, ts.IMAGENET_STD)
+    assert got.shape == (8, 3, 32, 32) and got.dtype == torch.float32
+    torch.testing.assert_close(got, f32[list(range(8))], rtol=0, atol=1e-5)
+    with pytest.raises(ValueError, match="mean has 2 values but the batch has 3 channels"):
+        normalize_on_device(xb, (0.5, 0.5), 0.5)
+    with pytest.raises(TypeError, match=r"batch must be an \(N, H, W, C\) tensor"):
+        normalize_on_device(xb[0], 0.5, 0.5)

@@ -31,6 +31,7 @@ import numpy as np
 
 MAX_IMAGE_PIXELS = 89_478_485  # Pillow's Image.MAX_IMAGE_PIXELS default
 MODES = ("rgb", "gray", "rgba", "keep")
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff", ".gif")  # what folders are searched for
 JPEG_SCALES = (1, 2, 4, 8)
 Source = Union[str, os.PathLike, bytes, bytearray, memoryview]
 
@@ -122,11 +123,81 @@ def read_bytes(source):
         raise DecodeError(name, f"cannot read: {exc.strerror or exc}") from None
 
 
+_SJ_MODES = {"Gray": "L", "YCbCr": "RGB", "RGB": "RGB"}  # simplejpeg's colour spaces it decodes to L / RGB
+
+
+def _jpeg_orientation(data):
+    """EXIF orientation (1-8) of a JPEG from its first Exif APP1 segment, as
+    Pillow's getexif reads it; 1 when there is none or it is broken."""
+    i, n = 2, len(data)
+    while i + 4 <= n:
+        if data[i] != 0xFF:
+            return 1
+        marker = data[i + 1]
+        if marker == 0xFF:  # fill byte
+            i += 1
+            continue
+        if marker in (0xDA, 0xD9):  # start of scan, end of image: no more headers
+            return 1
+        if marker == 0x01 or 0xD0 <= marker <= 0xD8:  # markers without a length
+            i += 2
+            continue
+        length = int.from_bytes(data[i + 2 : i + 4], "big")
+        if marker == 0xE1 and data[i + 4 : i + 10] == b"Exif\0\0":
+            return _tiff_orientation(data[i + 10 : i + 2 + length])
+        i += 2 + length
+    return 1
+
+
+def _tiff_orientation(t):
+    order = {b"II": "little", b"MM": "big"}.get(bytes(t[:2]))
+    if order is None or len(t) < 8:
+        return 1
+    off = int.from_bytes(t[4:8], order)
+    if off + 2 > len(t):
+        return 1
+    for k in range(int.from_bytes(t[off : off + 2], order)):
+        e = off + 2 + 12 * k
+        if e + 12 > len(t):
+            return 1
+        if int.from_bytes(t[e : e + 2], order) == 0x0112:
+            kind = int.from_bytes(t[e + 2 : e + 4], order)
+            v = int.from_bytes(t[e + 8 : e + 10] if kind == 3 else t[e + 8 : e + 12], order) if kind in (3, 4) else 1
+            return v if 1 <= v <= 8 else 1
+    return 1
+
+
+def _jpeg_info(name, data):
+    """The header of a JPEG libjpeg-turbo decodes to L or RGB (simplejpeg and
+    the EXIF segment, about 10 us); None for anything else (Pillow reads it)."""
+    sj = _simplejpeg()
+    if sj is None or data[:2] != b"\xff\xd8":
+        return None
+    try:
+        h, w, space, _ = sj.decode_jpeg_header(data)
+    except ValueError:
+        return None
+    mode = _SJ_MODES.get(space)
+    if mode is None:
+        return None
+    orientation = _jpeg_orientation(data)
+    if w * h > MAX_IMAGE_PIXELS:
+        raise DecodeError(name, f"{w}x{h} is more than {MAX_IMAGE_PIXELS} pixels (MAX_IMAGE_PIXELS)")
+    if w < 1 or h < 1:
+        raise DecodeError(name, f"empty image ({w}x{h})")
+    if orientation >= 5:
+        w, h = h, w
+    return ImageInfo(name, w, h, "JPEG", mode, orientation, data)
+
+
 def probe(source) -> ImageInfo:
     """Read ``source``'s header: its size (after EXIF orientation), format and
     mode.  Raises DecodeError for anything that is not a readable image."""
     name = source_name(source)
     data = read_bytes(source)
+    info = _jpeg_info(name, data)
+    if info is not None:
+        return info
     Image = _pil()
     import io as _io
 

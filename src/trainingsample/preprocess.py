@@ -43,9 +43,9 @@ from pathlib import Path
 
 import numpy as np
 
+from .io import IMAGE_EXTENSIONS
 from .pipeline import key_seed
 
-IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff", ".gif")
 FORMATS = {"jpeg": ".jpg", "png": ".png", "webp": ".webp", "npy": ".npy"}
 CHANNEL_MODES = ("rgb", "gray", "rgba", "keep")
 MANIFEST = "manifest.jsonl"

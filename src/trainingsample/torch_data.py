@@ -18,6 +18,8 @@ worker, tensors shared with numpy (no copy), no core oversubscription.
 * Workers are forked (the default on Linux); trainingsample's pool is
   recreated in each child.  torch is not a dependency of trainingsample.
 """
+import os
+
 import numpy as np
 import torch
 import torch.utils.data as tud
@@ -38,20 +40,31 @@ def sample_seed(seed, epoch, index):
 
 
 class PipelineDataset(tud.Dataset):
-    """Images (arrays, or anything ``loader`` turns into an (H, W[, C]) uint8
-    array, such as file paths) run through ``pipeline``.
+    """Images run through ``pipeline``: arrays, image files (paths or bytes:
+    decoded in the worker by the pipeline itself, JPEGs at the reduced scale
+    ``reducing_gap`` allows over the window each sample keeps, see
+    Pipeline), or anything ``loader`` turns into an (H, W[, C]) array.
 
     ``ds[i]`` gives one sample; ``ds[[i, j, ...]]`` a whole batch from one
     pipeline call: a tensor (or a list of tensors when sizes differ), with a
-    label tensor when ``labels`` is given.
+    label tensor when ``labels`` is given.  A pipeline without Normalize
+    gives uint8 (N, H, W, C) batches, a quarter of float32's bytes to move:
+    normalise them on the accelerator with ``normalize_on_device`` (as FFCV
+    and DALI do).  ``on_error``: "raise" (a file that cannot be decoded
+    raises trainingsample.io.DecodeError naming it) or "skip" (the batch
+    goes on without it; a single sample raises).
     """
 
-    def __init__(self, images, pipeline, labels=None, seed=0, loader=None):
+    def __init__(self, images, pipeline, labels=None, seed=0, loader=None, *, mode="rgb", reducing_gap=2.0,
+                 on_error="raise"):
         if not isinstance(pipeline, Pipeline):
             raise TypeError(f"pipeline must be a trainingsample Pipeline, got {type(pipeline).__name__}")
         if labels is not None and len(labels) != len(images):
             raise ValueError(f"labels has {len(labels)} entries but there are {len(images)} images")
+        if on_error not in ("raise", "skip"):
+            raise ValueError(f"on_error must be 'raise' or 'skip', got {on_error!r}")
         self.images, self.pipeline, self.labels, self.seed, self.loader = images, pipeline, labels, seed, loader
+        self.mode, self.reducing_gap, self.on_error = mode, reducing_gap, on_error
         self.epoch = 0
 
     def set_epoch(self, epoch):
@@ -73,8 +86,10 @@ class PipelineDataset(tud.Dataset):
             if not -n <= i < n:
                 raise IndexError(f"index {i} (position {k}) is out of range for {n} samples")
         indices = [i % n for i in indices]
-        seeds = [sample_seed(self.seed, self.epoch, i) for i in indices]
-        out = self.pipeline([self._load(i) for i in indices], seed=seeds)
+        items = [self._load(i) for i in indices]
+        out, indices = self._run(items, indices, single)
+        if not out:
+            return (torch.empty(0), torch.empty(0, dtype=torch.int64)) if self.labels is not None else torch.empty(0)
         if len({o.shape for o in out}) == 1:
             x = torch.from_numpy(np.stack(out)) if not single else torch.from_numpy(out[0])
         else:
@@ -83,6 +98,70 @@ class PipelineDataset(tud.Dataset):
             return x
         y = [self.labels[i] for i in indices]
         return x, (torch.as_tensor(y[0]) if single else torch.as_tensor(y))
+
+    def _run(self, items, indices, single):
+        """The pipeline's outputs and their indices; with on_error "skip", a
+        batch drops each file that cannot be decoded and runs again."""
+        from . import io as tio
+
+        while items:
+            seeds = [sample_seed(self.seed, self.epoch, i) for i in indices]
+            try:
+                return self.pipeline(items, seed=seeds, mode=self.mode, reducing_gap=self.reducing_gap), indices
+            except tio.DecodeError as exc:
+                if self.on_error == "raise" or single:
+                    raise
+                bad = [k for k, it in enumerate(items) if _is_file(it) and tio.source_name(it) == exc.source]
+                if not bad:
+                    raise
+                del items[bad[0]], indices[bad[0]]
+        return [], []
+
+
+def _is_file(x):
+    return isinstance(x, (str, os.PathLike, bytes, bytearray, memoryview))
+
+
+def image_folder(root, pipeline, *, seed=0, extensions=None, **kwargs):
+    """torchvision's ImageFolder as a PipelineDataset: one class per
+    subfolder of ``root`` (sorted names, label = index), the image files
+    under each (recursively, sorted).  ``classes``, ``class_to_idx`` and
+    ``samples`` ((path, label) pairs) as torchvision has them; other keyword
+    arguments go to PipelineDataset."""
+    from .io import IMAGE_EXTENSIONS
+
+    exts = tuple(e.lower() for e in (extensions or IMAGE_EXTENSIONS))
+    root = os.fspath(root)
+    classes = sorted(e.name for e in os.scandir(root) if e.is_dir())
+    if not classes:
+        raise ValueError(f"{root}: no class folders (one subfolder per class)")
+    samples = []
+    for label, name in enumerate(classes):
+        for dirpath, dirs, files in os.walk(os.path.join(root, name)):
+            dirs.sort()
+            samples += [(os.path.join(dirpath, f), label) for f in sorted(files) if f.lower().endswith(exts)]
+    if not samples:
+        raise ValueError(f"{root}: no image files with extensions {exts} in its class folders")
+    ds = PipelineDataset([p for p, _ in samples], pipeline, labels=[y for _, y in samples], seed=seed, **kwargs)
+    ds.classes, ds.class_to_idx, ds.samples = classes, {c: k for k, c in enumerate(classes)}, samples
+    return ds
+
+
+def normalize_on_device(batch, mean, std, scale=255.0):
+    """A uint8 (N, H, W, C) batch (on any device) as float32 (N, C, H, W):
+    ``(x / scale - mean) / std`` per channel -- the Normalize step, run
+    where the batch is."""
+    if not isinstance(batch, torch.Tensor) or batch.ndim != 4:
+        raise TypeError(f"batch must be an (N, H, W, C) tensor, got {type(batch).__name__} "
+                        f"{tuple(getattr(batch, 'shape', ()))}")
+    c = batch.shape[3]
+    m = torch.as_tensor(mean, dtype=torch.float32, device=batch.device).reshape(-1)
+    s = torch.as_tensor(std, dtype=torch.float32, device=batch.device).reshape(-1)
+    for name, v in (("mean", m), ("std", s)):
+        if v.numel() not in (1, c):
+            raise ValueError(f"{name} has {v.numel()} values but the batch has {c} channels")
+    x = batch.permute(0, 3, 1, 2).to(torch.float32)
+    return (x * (1.0 / scale) - m.reshape(1, -1, 1, 1)) / s.reshape(1, -1, 1, 1)
 
 
 def data_loader(dataset, batch_size, *, shuffle=False, drop_last=False, num_workers=0, generator=None, **kwargs):
