@@ -155,3 +155,36 @@ def test_views_of_read_only_inputs_stay_read_only():
     assert [v.flags.writeable for v in views] == [False, True]
     copied = trainingsample.crop_image(img, (1, 1, 3, 3))
     assert copied.flags.writeable and not np.shares_memory(copied, img)
+
+
+def test_pipeline_warm_loads_what_calls_on_files_run(tmp_path):
+    """After pipe.warm(), the same pipeline on JPEG files of both
+    orientations (reduced and full decode), at 1 and 2 threads, adds no
+    kernel signature: forked workers need nothing more."""
+    from PIL import Image
+
+    from conftest import photos
+
+    Image.fromarray(photos()["chelsea"]).resize((1200, 800)).save(tmp_path / "wide.jpg", quality=90)
+    Image.fromarray(photos()["coffee"]).resize((500, 900)).save(tmp_path / "tall.jpg", quality=90)
+    code = (
+        "import sys, trainingsample as ts\n"
+        "from trainingsample import _kernels as K\n"
+        "kernels = {n: getattr(K, n) for n in dir(K) if hasattr(getattr(K, n), 'signatures')}\n"
+        "pipes = [ts.Pipeline([ts.RandomResizedCrop(224), ts.HorizontalFlip(), ts.Normalize(ts.IMAGENET_MEAN, ts.IMAGENET_STD)]),\n"
+        "         ts.Pipeline([ts.Resize(224, 'fill'), ts.ConvertChannels('rgb')])]\n"
+        "for p in pipes: p.warm()\n"
+        "before = {n: len(k.signatures) for n, k in kernels.items()}\n"
+        "files = sys.argv[1:]\n"
+        "for p in pipes:\n"
+        "    for gap in (2.0, None):\n"
+        "        with ts.limit_threads(1):\n"
+        "            out = p(files, seed=[1, 2], reducing_gap=gap)\n"
+        "        out = p(files, seed=[1, 2], reducing_gap=gap)\n"
+        "        if out[0].dtype.name == 'uint8': ts.calculate_luminance(out[0])\n"
+        "new = sorted(n for n, k in kernels.items() if len(k.signatures) > before[n])\n"
+        "print(','.join(new) or '-')"
+    )
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "wide.jpg"), str(tmp_path / "tall.jpg")],
+                         capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["-"], out

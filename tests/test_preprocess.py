@@ -435,3 +435,17 @@ def test_jpeg_outputs_are_quality_jpegs_of_the_pipeline_output(tmp_path, rng):
     assert np.abs(np.asarray(im).astype(float) - ref).mean() <= 1.1 * pillow_loss + 0.05
     g = Image.open(tmp_path / "g" / "gray.jpg")
     assert g.mode == "L" and g.size == (128, 128)
+
+
+def test_worker_processes_and_threads_give_the_same_run(tmp_path, rng, threads):
+    make_src(tmp_path / "src", rng)
+    common = ["--size", "20", "--crop", "random", "--flip", "0.5", "--format", "png"]
+    assert P._FORK is not None  # Linux: more than one worker forks processes
+    assert cli(tmp_path / "src", tmp_path / "p", "--threads", "2", *common) == 1
+    assert cli(tmp_path / "src", tmp_path / "t", "--threads", "1", *common) == 1
+    mp, mt = manifest(tmp_path / "p"), manifest(tmp_path / "t")
+    assert mp == mt and "error" in mp["broken.jpg"]
+    for rec in mp.values():
+        if "output" in rec:
+            np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / "p" / rec["output"])),
+                                          np.asarray(Image.open(tmp_path / "t" / rec["output"])))

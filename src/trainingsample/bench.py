@@ -437,6 +437,8 @@ def main(argv=None):
         lines[6] = lines[6].replace("peak = tracemalloc peak of one run", "whole processes, peak = peak RSS")
         res = benchfiles.measure_jobs(os.path.join(args.out, "files"), rounds, len(os.sched_getaffinity(0)), args.quick)
         lines += benchfiles.report(res)
+        if _optional("torch"):
+            lines += benchfiles.report_loaders(benchfiles.measure_loaders(os.path.join(args.out, "files"), rounds))
         md = os.path.join(args.out, "bench-results.md")
         with open(md, "w") as f:
             f.write("\n".join(lines))

@@ -756,6 +756,23 @@ class Pipeline:
         self._run(batch, geos, pres, epis, outs, full)
         return self._finish(batch, outs, full)
 
+    def warm(self, channels=3, dtype="uint8"):
+        """Load (or compile) the kernels this pipeline runs on images of
+        ``channels`` and ``dtype``, in the calling thread and on the pool: call it before forking
+        workers (the preprocess CLI and ``data_loader`` do), so that each
+        does not load them again."""
+        from ._engine import limit_threads
+
+        dt = np.dtype(dtype)
+        with limit_threads(1):  # a small image: the kernels of the calling thread
+            out = self([np.zeros((96, 128, channels), dt)])
+            if out[0].dtype in (np.uint8, np.uint16) and out[0].ndim == 3:
+                from .color import calculate_luminance
+
+                calculate_luminance(out[0])
+        if _engine.get_num_threads() > 1:
+            self([np.zeros((768, 1024, channels), dt)])  # work enough for the pool's kernels
+
     def image(self, image, *, seed=None, return_params=False):
         """Run on one (H, W[, C]) image; returns one array (and its params)."""
         batch = V.single_batch(image)

@@ -349,15 +349,8 @@ def process_chunk(rels, src, dst, opts):
 
 
 def warm_kernels(pipeline, channels):
-    """Load (or compile) the kernels ``pipeline`` runs on files, on small
-    images of both orientations, as a file worker runs them."""
-    import trainingsample as ts
-
-    c = {"gray": 1, "rgb": 3, "rgba": 4}.get(channels, 3)
-    with ts.limit_threads(1):
-        for h, w in ((96, 128), (128, 96), (96, 96)):
-            out = pipeline([np.zeros((h, w, c), np.uint8)])
-            ts.calculate_luminance(out[0])
+    """Load the kernels ``pipeline`` runs on files decoded in ``channels``."""
+    pipeline.warm({"gray": 1, "rgb": 3, "rgba": 4}.get(channels, 3))
 
 
 HOLD_BYTES = 64 << 20  # decoded pixels read ahead while the kernels load
@@ -406,6 +399,40 @@ def stream(rels, src, dst, opts, workers, in_flight=None, warm=None):
                     finishing[ex.submit(finish_file, rel, prepared, dst, opts)] = rel
                 held = []
             fill()
+
+
+def _fork_context():
+    import multiprocessing as mp
+
+    return mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
+
+
+_FORK = _fork_context()
+_JOB = {}  # what forked workers inherit: src, dst, opts
+
+
+def _process_one(rel):
+    try:
+        return process_file(rel, _JOB["src"], _JOB["dst"], _JOB["opts"])
+    except Exception as exc:  # never lose a record to an unexpected error
+        return {"source": rel, "error": _error("internal", exc)}
+
+
+def stream_processes(rels, src, dst, opts, workers):
+    """Yield each file's record as it finishes, from ``workers`` forked
+    processes, each taking one file at a time through decode, pipeline,
+    encode and write in one thread: no GIL is shared, and each holds one
+    file at a time.  The kernels are loaded before the fork (the children
+    inherit them)."""
+    _JOB.update(src=src, dst=dst, opts=opts)
+    pool = _FORK.Pool(workers)
+    try:
+        yield from pool.imap_unordered(_process_one, rels, chunksize=4)
+        pool.close()
+    finally:
+        pool.terminate()
+        pool.join()
+        _JOB.clear()
 
 
 # --------------------------------------------------------------------------
@@ -594,6 +621,10 @@ def run(args, out=sys.stdout, err=sys.stderr):
 
             for recs in preprocess_with_ray(work, src, dst, opts, args.batch):
                 record(recs)
+        elif work and workers > 1 and _FORK is not None:
+            warm_kernels(pipe, args.channels)  # loaded once, inherited by the forked workers
+            for rec in stream_processes(work, src, dst, opts, workers):
+                record([rec])
         else:
             with cf.ThreadPoolExecutor(1, "ts-warm") as warmer:
                 warm = warmer.submit(warm_kernels, pipe, args.channels) if work else None

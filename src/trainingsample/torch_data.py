@@ -18,6 +18,7 @@ worker, tensors shared with numpy (no copy), no core oversubscription.
 * Workers are forked (the default on Linux); trainingsample's pool is
   recreated in each child.  torch is not a dependency of trainingsample.
 """
+import multiprocessing as mp
 import os
 
 import numpy as np
@@ -169,4 +170,9 @@ def data_loader(dataset, batch_size, *, shuffle=False, drop_last=False, num_work
     base = tud.RandomSampler(dataset, generator=generator) if shuffle else tud.SequentialSampler(dataset)
     sampler = tud.BatchSampler(base, batch_size=batch_size, drop_last=drop_last)
     kwargs.setdefault("worker_init_fn", worker_init_fn)
+    if num_workers and isinstance(dataset, PipelineDataset):
+        ctx = kwargs.get("multiprocessing_context")
+        method = mp.get_start_method() if ctx is None else (ctx if isinstance(ctx, str) else ctx.get_start_method())
+        if method == "fork":
+            dataset.pipeline.warm()  # forked workers inherit the loaded kernels
     return tud.DataLoader(dataset, batch_size=None, sampler=sampler, num_workers=num_workers, **kwargs)

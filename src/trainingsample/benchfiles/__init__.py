@@ -116,6 +116,41 @@ def measure_jobs(base, rounds, threads, quick=False):
     return results
 
 
+def measure_loaders(base, rounds, quick=False):
+    """{folder label: {recipe: median images/s}}: one pass of each loader
+    script (whole processes, alternating)."""
+    folders = {
+        "96 camera-sized": os.path.join(base, "camera"),
+        "1,000 ImageNet-sized": os.path.join(base, "imagenet"),
+    }
+    recipes = {
+        "trainingsample PipelineDataset + data_loader": "ts_loader.py",
+        "torchvision recipe (its PIL calls), DataLoader": "torch_recipe.py",
+    }
+    results = {}
+    for label, src in folders.items():
+        got = {k: [] for k in recipes}
+        for _ in range(rounds):
+            for k, script in recipes.items():
+                r = subprocess.run([sys.executable, os.path.join(HERE, script), src], capture_output=True, text=True)
+                if r.returncode != 0:
+                    raise RuntimeError(f"{script} failed: {r.stderr[-2000:]}")
+                got[k].append(float(r.stdout.split()[-1]))
+        results[label] = {k: statistics.median(v) for k, v in got.items()}
+        print("loader " + label + ": " + ", ".join(f"{k} {v:.0f} img/s" for k, v in results[label].items()), flush=True)
+    return results
+
+
+def report_loaders(results):
+    lines = ["## loaders: RandomResizedCrop(224), HorizontalFlip, Normalize; batch 64, 2 workers, one pass", "",
+             "| folder | trainingsample img/s | torchvision recipe img/s | ratio |", "|---|---:|---:|---:|"]
+    for label, r in results.items():
+        ours, theirs = r["trainingsample PipelineDataset + data_loader"], r["torchvision recipe (its PIL calls), DataLoader"]
+        lines.append(f"| {label} | {ours:.0f} | {theirs:.0f} | {ours / theirs:.2f}x |")
+    lines.append("")
+    return lines
+
+
 def report(results):
     lines = []
     for label, r in results.items():
