@@ -435,6 +435,32 @@ def stream_processes(rels, src, dst, opts, workers):
         _JOB.clear()
 
 
+def preprocess_with_ray(sources, src, dst, opts, batch_size):
+    """``trainingsample preprocess --engine ray``: chunks of files become Ray
+    tasks (decode, pipeline, write); yields the manifest records of each
+    finished chunk.  On a cluster, SRC and DST must be on a file system every
+    node sees."""
+    import ray
+
+    if not sources:
+        return
+    if not ray.is_initialized():
+        ray.init(ignore_reinit_error=True, include_dashboard=False, log_to_driver=False)
+    blocks = max(1, -(-len(sources) // batch_size))
+    ds = ray.data.from_items([{"source": r} for r in sources], override_num_blocks=blocks)
+
+    def chunk(batch):
+        import trainingsample as ts
+
+        ts.set_num_threads(1)
+        recs = process_chunk([str(s) for s in batch["source"]], src, dst, opts)
+        return {"record": np.array([json.dumps(r) for r in recs], dtype=object)}
+
+    out = ds.map_batches(chunk, batch_size=batch_size, batch_format="numpy", num_cpus=1)
+    for b in out.iter_batches(batch_size=None, batch_format="numpy"):
+        yield [json.loads(s) for s in b["record"]]
+
+
 # --------------------------------------------------------------------------
 # progress
 
@@ -617,8 +643,6 @@ def run(args, out=sys.stdout, err=sys.stderr):
             record([{"source": r, "error": f"output name {output_name(r, args.format)} is also the output of {collide[r]}"} for r in collided])
         work = [r for r in todo if r not in collide]
         if args.engine == "ray":
-            from .ray_data import preprocess_with_ray
-
             for recs in preprocess_with_ray(work, src, dst, opts, args.batch):
                 record(recs)
         elif work and workers > 1 and _FORK is not None:

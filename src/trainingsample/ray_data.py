@@ -11,8 +11,6 @@ Each Ray task reserves ``threads_per_task`` CPUs and runs the pipeline on
 that many threads, so Ray's scheduling and trainingsample's pool never
 oversubscribe a node.  Ray is not a dependency: ``pip install "ray[data]"``.
 """
-import json
-
 import numpy as np
 
 from .pipeline import key_seed
@@ -74,31 +72,3 @@ def map_batches(ds, pipeline, column="image", *, out_column=None, seed=None, see
         raise ValueError(f"threads_per_task must be a positive int, got {threads_per_task!r}")
     fn = pipeline_fn(pipeline, column, out_column, seed, seed_column, threads_per_task)
     return ds.map_batches(fn, batch_format="numpy", num_cpus=threads_per_task, **kwargs)
-
-
-def preprocess_with_ray(sources, src, dst, opts, batch_size):
-    """``trainingsample preprocess --engine ray``: chunks of files become Ray
-    tasks (decode, pipeline, write); yields the manifest records of each
-    finished chunk.  On a cluster, SRC and DST must be on a file system every
-    node sees."""
-    import ray
-
-    from .preprocess import process_chunk
-
-    if not sources:
-        return
-    if not ray.is_initialized():
-        ray.init(ignore_reinit_error=True, include_dashboard=False, log_to_driver=False)
-    blocks = max(1, -(-len(sources) // batch_size))
-    ds = ray.data.from_items([{"source": r} for r in sources], override_num_blocks=blocks)
-
-    def chunk(batch):
-        import trainingsample as ts
-
-        ts.set_num_threads(1)
-        recs = process_chunk([str(s) for s in batch["source"]], src, dst, opts)
-        return {"record": np.array([json.dumps(r) for r in recs], dtype=object)}
-
-    out = ds.map_batches(chunk, batch_size=batch_size, batch_format="numpy", num_cpus=1)
-    for b in out.iter_batches(batch_size=None, batch_format="numpy"):
-        yield [json.loads(s) for s in b["record"]]

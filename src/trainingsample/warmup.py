@@ -11,8 +11,13 @@ def warmup(dtypes=("uint8", "uint16", "float32"), verbose=False):
     numba's on-disk cache, or in a DataLoader ``worker_init_fn``.  Returns the
     seconds it took.
     """
-    import trainingsample as ts
+    from types import SimpleNamespace
+
+    from . import color, crop, pipeline, resize
     from ._coeffs import FILTERS
+
+    ts = SimpleNamespace(**{n: getattr(m, n) for m in (color, crop, pipeline, resize)
+                            for n in dir(m) if not n.startswith("_")})
     from .resize import resample_call, resample_setup
 
     t0 = time.perf_counter()

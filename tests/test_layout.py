@@ -1,0 +1,64 @@
+"""The package's layout: no import cycles between its modules (counting the
+imports inside functions too), and the library never imports the
+benchmarks."""
+import ast
+import os
+
+import trainingsample
+
+ROOT = os.path.dirname(trainingsample.__file__)
+
+
+def _modules():
+    out = {}
+    for dirpath, _, files in os.walk(ROOT):
+        for f in files:
+            if f.endswith(".py"):
+                path = os.path.join(dirpath, f)
+                name = "trainingsample." + os.path.relpath(path, ROOT)[:-3].replace(os.sep, ".")
+                out[name.removesuffix(".__init__")] = path
+    return out
+
+
+def _imports(name, path, modules):
+    package = name if path.endswith("__init__.py") else name.rsplit(".", 1)[0]
+    found = set()
+    for node in ast.walk(ast.parse(open(path).read())):
+        if isinstance(node, ast.Import):
+            targets = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join(parts + ([base] if base else []))
+            # "from . import x" imports x (its package is already loading)
+            targets = ([base] if node.module else []) + [f"{base}.{a.name}" for a in node.names]
+        else:
+            continue
+        found |= {t for t in targets if t in modules and t != name}
+    return found
+
+
+def test_no_import_cycles():
+    modules = _modules()
+    graph = {m: _imports(m, p, modules) for m, p in modules.items()}
+    cycles = []
+
+    def visit(m, stack, seen):
+        for n in sorted(graph[m]):
+            if n in stack:
+                cycles.append(stack[stack.index(n):] + [n])
+            elif n not in seen:
+                seen.add(n)
+                visit(n, stack + [n], seen)
+
+    for m in sorted(graph):
+        visit(m, [m], {m})
+    assert not cycles, "import cycles: " + "; ".join(" -> ".join(c) for c in cycles[:10])
+
+
+def test_the_library_never_imports_the_benchmarks():
+    modules = _modules()
+    for m, p in modules.items():
+        if not (m.startswith("trainingsample.bench") or m == "trainingsample.__main__"):
+            assert not {n for n in _imports(m, p, modules) if n.startswith("trainingsample.bench")}, m
