@@ -172,6 +172,8 @@ def test_decompression_bombs_are_refused_before_decoding(monkeypatch):
     monkeypatch.setattr(tio, "MAX_IMAGE_PIXELS", 300 * 200 - 1)
     with pytest.raises(tio.DecodeError, match="300x200 is more than 59999 pixels"):
         tio.probe(data)
+    with pytest.raises(tio.DecodeError, match="300x200 is more than 59999 pixels"):  # the JPEG header path
+        tio.probe(_jpeg(np.zeros((200, 300, 3), np.uint8)))
     monkeypatch.setattr(tio, "MAX_IMAGE_PIXELS", 300 * 200)
     assert tio.read_image(data).shape == (200, 300, 3)
     monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)  # Pillow's own check (above twice its limit)

@@ -180,14 +180,21 @@ def _jpeg_info(name, data):
     mode = _SJ_MODES.get(space)
     if mode is None:
         return None
-    orientation = _jpeg_orientation(data)
+    return _info(name, w, h, "JPEG", mode, _jpeg_orientation(data), data)
+
+
+def _info(name, w, h, fmt, mode, orientation, data):
+    """The ImageInfo of a stored w x h image, refused when it is empty or
+    over MAX_IMAGE_PIXELS; sizes after the EXIF orientation."""
     if w * h > MAX_IMAGE_PIXELS:
         raise DecodeError(name, f"{w}x{h} is more than {MAX_IMAGE_PIXELS} pixels (MAX_IMAGE_PIXELS)")
     if w < 1 or h < 1:
         raise DecodeError(name, f"empty image ({w}x{h})")
+    if orientation not in _ORIENT:
+        orientation = 1
     if orientation >= 5:
         w, h = h, w
-    return ImageInfo(name, w, h, "JPEG", mode, orientation, data)
+    return ImageInfo(name, w, h, fmt, mode, orientation, data)
 
 
 def probe(source) -> ImageInfo:
@@ -217,15 +224,7 @@ def probe(source) -> ImageInfo:
         raise DecodeError(name, "not a readable image (no format Pillow knows)") from None
     except Exception as exc:
         raise DecodeError(name, f"not a readable image ({type(exc).__name__}: {exc})") from None
-    if w * h > MAX_IMAGE_PIXELS:
-        raise DecodeError(name, f"{w}x{h} is more than {MAX_IMAGE_PIXELS} pixels (MAX_IMAGE_PIXELS)")
-    if w < 1 or h < 1:
-        raise DecodeError(name, f"empty image ({w}x{h})")
-    if orientation not in _ORIENT:
-        orientation = 1
-    if orientation >= 5:
-        w, h = h, w
-    return ImageInfo(name, w, h, im.format or "", im.mode, orientation, data)
+    return _info(name, w, h, im.format or "", im.mode, orientation, data)
 
 
 def reduced_size(info, scale):
