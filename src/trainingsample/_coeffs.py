@@ -102,18 +102,19 @@ def coefficients(in_size, out_size, name, antialias=True, kind="float32", box=No
     # C's (int) truncates toward zero
     xmin = np.maximum(np.trunc(center - support + 0.5), 0).astype(np.int64)
     xmax = np.minimum(np.trunc(center + support + 0.5), in_size).astype(np.int64) - xmin
-    taps = np.arange(ksize)
+    # drop trailing all-zero columns beyond the widest row (ksize is an upper bound)
+    width = max(1, min(ksize, int(xmax.max())))
+    taps = np.arange(width)
     pos = (taps[None, :] + xmin[:, None] - center[:, None] + 0.5) * (1.0 / filterscale)
-    w = np.where(taps[None, :] < xmax[:, None], fn(pos), 0.0)
+    w = fn(pos)
+    w[taps[None, :] >= xmax[:, None]] = 0.0
     # Pillow sums each row's taps in order (numpy's pairwise sum differs in
     # the last bit for rows of more than 8 taps)
     total = np.cumsum(w, axis=1)[:, -1]
-    nz = total != 0.0
-    w[nz] /= total[nz, None]
-    # drop trailing all-zero columns beyond the widest row (ksize is an upper bound)
-    width = max(1, int(xmax.max()))
-    bounds = np.stack([xmin, xmax], axis=1).astype(np.int32)
-    weights = np.ascontiguousarray(w[:, :width])
+    w /= np.where(total != 0.0, total, 1.0)[:, None]  # a row of zeros stays zeros
+    bounds = np.empty((out_size, 2), np.int32)
+    bounds[:, 0], bounds[:, 1] = xmin, xmax
+    weights = w
     bounds.setflags(write=False)
     weights.setflags(write=False)
     return bounds, weights
