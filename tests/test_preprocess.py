@@ -449,28 +449,3 @@ def test_worker_processes_and_threads_give_the_same_run(tmp_path, rng, threads):
         if "output" in rec:
             np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / "p" / rec["output"])),
                                           np.asarray(Image.open(tmp_path / "t" / rec["output"])))
-
-
-def test_processes_read_ahead_while_the_kernels_load(tmp_path, rng, monkeypatch):
-    import time
-
-    src = tmp_path / "src"
-    make_src(src, rng)
-    for i in range(20):
-        Image.fromarray(noise(rng, (30 + i, 50, 3))).save(src / f"n{i:02d}.png")
-    args = P.build_parser().parse_args([str(src), str(tmp_path / "x"), "--size", "12", "--crop", "random"])
-    opts = {"pipeline": P.pipeline_from_args(args), "channels": "rgb", "seed": 2, "format": "png", "quality": 90,
-            "reducing_gap": 2.0}
-    sources, _ = P.list_sources(src)
-    one = {r: P.process_file(r, src, tmp_path / "one", opts) for r in sources}
-    parent_reads = []
-    real = P.read_file
-    monkeypatch.setattr(P, "read_file", lambda rel, *a: parent_reads.append(rel) or real(rel, *a))
-    recs = list(P.stream_processes(sources, src, tmp_path / "many", opts, 2, warm=lambda: time.sleep(0.5)))
-    assert {r["source"]: r for r in recs} == one and len(recs) == len(sources)
-    # the parent read files ahead (in order) while "loading", and finished them itself
-    assert parent_reads and parent_reads == sources[: len(parent_reads)]
-    for r in one.values():
-        if "output" in r:
-            np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / "one" / r["output"])),
-                                          np.asarray(Image.open(tmp_path / "many" / r["output"])))

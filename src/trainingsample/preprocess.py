@@ -418,42 +418,20 @@ def _process_one(rel):
         return {"source": rel, "error": _error("internal", exc)}
 
 
-def stream_processes(rels, src, dst, opts, workers, warm=None):
+def stream_processes(rels, src, dst, opts, workers):
     """Yield each file's record as it finishes, from ``workers`` forked
     processes, each taking one file at a time through decode, pipeline,
     encode and write in one thread: no GIL is shared, and each holds one
     file at a time.  The kernels are loaded before the fork (the children
-    inherit them): ``warm()`` runs in a thread while this one reads files
-    ahead (decoding needs no compiled code; up to HOLD_BYTES of pixels),
-    which this process then finishes beside the workers."""
-    rels = list(rels)
-    held = []
-    if warm is not None:
-        with cf.ThreadPoolExecutor(1, "ts-warm") as warmer:
-            loading = warmer.submit(warm)
-            while not loading.done() and len(held) < len(rels) and _held_bytes(held) < HOLD_BYTES:
-                rel = rels[len(held)]
-                held.append((rel, read_file(rel, src, opts)))
-            loading.result()
-    rest = rels[len(held):]
+    inherit them)."""
     _JOB.update(src=src, dst=dst, opts=opts)
-    pool = _FORK.Pool(workers) if rest else None  # forked with no other thread of ours running
+    pool = _FORK.Pool(workers)
     try:
-        with cf.ThreadPoolExecutor(1, "ts-held") as own:
-            mine = [own.submit(finish_file, rel, prepared, dst, opts) for rel, prepared in held]
-            del held
-            if pool is not None:
-                for rec in pool.imap_unordered(_process_one, rest, chunksize=4):
-                    yield rec
-                    while mine and mine[0].done():
-                        yield mine.pop(0).result()
-                pool.close()
-            for fut in mine:
-                yield fut.result()
+        yield from pool.imap_unordered(_process_one, rels, chunksize=4)
+        pool.close()
     finally:
-        if pool is not None:
-            pool.terminate()
-            pool.join()
+        pool.terminate()
+        pool.join()
         _JOB.clear()
 
 
@@ -668,7 +646,8 @@ def run(args, out=sys.stdout, err=sys.stderr):
             for recs in preprocess_with_ray(work, src, dst, opts, args.batch):
                 record(recs)
         elif work and workers > 1 and _FORK is not None:
-            for rec in stream_processes(work, src, dst, opts, workers, lambda: warm_kernels(pipe, args.channels)):
+            warm_kernels(pipe, args.channels)  # loaded once, inherited by the forked workers
+            for rec in stream_processes(work, src, dst, opts, workers):
                 record([rec])
         else:
             with cf.ThreadPoolExecutor(1, "ts-warm") as warmer:
