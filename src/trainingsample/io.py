@@ -34,6 +34,7 @@ MODES = ("rgb", "gray", "rgba", "keep")
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff", ".gif")  # what folders are searched for
 JPEG_SCALES = (1, 2, 4, 8)
 Source = Union[str, os.PathLike, bytes, bytearray, memoryview]
+_BYTES = (bytes, bytearray, memoryview)
 
 # EXIF orientation -> numpy view of the stored (H, W, C) array, as
 # ImageOps.exif_transpose (2: mirror, 3: rotate 180, 4: flip, 5: transpose,
@@ -71,9 +72,14 @@ class ImageInfo(NamedTuple):
     data: bytes
 
     @property
+    def libjpeg(self):
+        """libjpeg-turbo (simplejpeg) decodes it: a JPEG stored as L or RGB."""
+        return self.format == "JPEG" and self.mode in ("L", "RGB") and _simplejpeg() is not None
+
+    @property
     def scales(self):
         """The reduced scales this file decodes at directly."""
-        return JPEG_SCALES if self.format == "JPEG" and self.mode in ("L", "RGB") and _simplejpeg() else (1,)
+        return JPEG_SCALES if self.libjpeg else (1,)
 
 
 def _pil():
@@ -97,22 +103,25 @@ def _simplejpeg():
     return _SJ[0]
 
 
+def is_source(x):
+    """``x`` is an image file: a path or encoded bytes."""
+    return isinstance(x, (str, os.PathLike) + _BYTES)
+
+
 def source_name(source):
     """How errors name ``source``: its path, or ``<N bytes>``."""
-    if isinstance(source, (bytes, bytearray, memoryview)):
+    if isinstance(source, _BYTES):
         return f"<{len(source)} bytes>"
-    if not isinstance(source, (str, os.PathLike)):
+    if not is_source(source):
         raise TypeError(f"an image source must be a path or bytes, got {type(source).__name__}")
     return os.fspath(source)
 
 
 def read_bytes(source):
     """The encoded bytes of ``source``; a path must name a regular file."""
-    if isinstance(source, (bytes, bytearray, memoryview)):
+    name = source_name(source)
+    if isinstance(source, _BYTES):
         return bytes(source)
-    if not isinstance(source, (str, os.PathLike)):
-        raise TypeError(f"an image source must be a path or bytes, got {type(source).__name__}")
-    name = os.fspath(source)
     try:
         st = os.stat(name)
         if not stat.S_ISREG(st.st_mode):
@@ -316,13 +325,8 @@ def decode(info: ImageInfo, mode="rgb", scale=1) -> np.ndarray:
     if scale not in info.scales:
         raise ValueError(f"{info.name}: scale must be one of {info.scales}, got {scale!r}")
     try:
-        if info.format == "JPEG" and info.mode in ("L", "RGB") and _simplejpeg():
-            a = _finish_mode(_sj_decode(info, scale), "keep" if mode == "keep" else mode)
-        else:
-            a = _finish_mode(_pil_decode(info, mode, scale), mode)
-    except DecodeError:
-        raise
-    except MemoryError:
+        a = _finish_mode(_sj_decode(info, scale) if info.libjpeg else _pil_decode(info, mode, scale), mode)
+    except (DecodeError, MemoryError):
         raise
     except Exception as exc:
         raise DecodeError(info.name, f"cannot decode ({type(exc).__name__}: {exc})") from None
@@ -382,5 +386,5 @@ def read_images(sources, mode: str = "rgb", *, threads: Optional[int] = None, er
         return list(ex.map(one, sources))
 
 
-__all__ = ["DecodeError", "ImageInfo", "MAX_IMAGE_PIXELS", "MODES", "probe", "decode", "read_image",
+__all__ = ["DecodeError", "ImageInfo", "MAX_IMAGE_PIXELS", "MODES", "is_source", "probe", "decode", "read_image",
            "read_images", "choose_scale", "reduced_size"]

@@ -16,7 +16,6 @@ not depend on the thread count.
 import hashlib
 import math
 import numbers
-import os
 from typing import NamedTuple
 
 import numpy as np
@@ -26,6 +25,7 @@ from . import _kernels as K
 from . import _validate as V
 from ._coeffs import ALIASES, FILTERS, INTERPOLATIONS
 from .crop import as_generator
+from .io import is_source
 from .resize import copy_plan, resample_call, resample_setup
 
 RESIZE_MODES = ("exact", "shorter", "longer", "fill")
@@ -542,10 +542,6 @@ def key_seed(*parts):
     return int.from_bytes(digest, "little") >> 1
 
 
-def _is_source(x):
-    return isinstance(x, (str, os.PathLike, bytes, bytearray, memoryview))
-
-
 def _generators(seed, n):
     """One Generator shared by all images, or one per image from a sequence of seeds."""
     if isinstance(seed, (list, tuple, np.ndarray)):
@@ -662,7 +658,7 @@ class Pipeline:
         the scale used.  A file that cannot be decoded raises
         trainingsample.io.DecodeError naming it.
         """
-        if isinstance(images, (list, tuple)) and images and all(_is_source(x) for x in images):
+        if isinstance(images, (list, tuple)) and images and all(map(is_source, images)):
             return self._call_files(images, seed, return_params, out, mode, reducing_gap)
         batch = V.as_batch(images)
         return_params = V.flag(return_params, "return_params")
@@ -691,7 +687,6 @@ class Pipeline:
 
     def _call_files(self, sources, seed, return_params, out, mode, reducing_gap):
         """The pipeline over image files: header, geometry, reduced decode, run."""
-        return_params = V.flag(return_params, "return_params")
         return self.run(self.prepare(sources, seed=seed, mode=mode, reducing_gap=reducing_gap),
                         return_params=return_params, out=out)
 
@@ -702,7 +697,7 @@ class Pipeline:
         ``pipe.run(pipe.prepare(files, ...))``."""
         from . import io as tio
 
-        if not isinstance(sources, (list, tuple)) or not all(_is_source(x) for x in sources):
+        if not isinstance(sources, (list, tuple)) or not all(map(is_source, sources)):
             raise TypeError("sources must be a list of image files (paths or bytes)")
         tio._check_mode(mode)
         if reducing_gap is not None:
@@ -724,13 +719,10 @@ class Pipeline:
         geos, params, shapes, epis, pres = [], [], [], [], []
         for i, ((g, taken, scale), info) in enumerate(zip(plans, infos)):
             c = arrays[i].shape[2]
-            run = g
-            if scale > 1:
-                rw, rh = tio.reduced_size(info, scale)
-                run = g.reduced(rw / info.width, rh / info.height, rw, rh)
+            rw, rh = tio.reduced_size(info, scale)
+            # the reduced geometry is a copy taken before finish folds the axes that are not resized
+            run = g.reduced(rw / info.width, rh / info.height, rw, rh) if scale > 1 else g
             g.finish()
-            if scale == 1:
-                run = g
             pre, e = self._epi(c, np.uint8, f"images[{i}]", self._pre(run, c, np.uint8))
             geos.append(run)
             epis.append(e)
@@ -758,9 +750,9 @@ class Pipeline:
 
     def warm(self, channels=3, dtype="uint8"):
         """Load (or compile) the kernels this pipeline runs on images of
-        ``channels`` and ``dtype``, in the calling thread and on the pool: call it before forking
-        workers (the preprocess CLI and ``data_loader`` do), so that each
-        does not load them again."""
+        ``channels`` and ``dtype``, in the calling thread and on the pool:
+        call it before forking workers (the preprocess CLI and
+        ``data_loader`` do), so that each does not load them again."""
         from ._engine import limit_threads
 
         dt = np.dtype(dtype)

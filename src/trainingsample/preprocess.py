@@ -1,10 +1,12 @@
 """``trainingsample preprocess SRC DST``: run one pipeline over a folder of
 images, writing the results and a manifest.
 
-* Streaming: each file goes decode, pipeline, encode and atomic write in one
-  worker thread (as many as trainingsample's threads); at most twice that
-  many files are in flight, so memory is bounded whatever the folder size.
-  JPEGs are decoded at the reduced scale the pipeline allows
+* Streaming: each file goes decode, pipeline, encode and atomic write in
+  one worker, one file at a time; with more than one worker (one per
+  trainingsample thread) the workers are forked processes (no GIL shared;
+  the kernels are loaded once, before the fork), with one the file worker
+  reads ahead while the kernels load; memory is bounded whatever the folder
+  size.  JPEGs are decoded at the reduced scale the pipeline allows
   (``--reducing-gap``, see Pipeline); decoding and encoding need
   ``pip install "trainingsample[cli]"`` (Pillow, simplejpeg).
 * ``DST/manifest.jsonl`` gets one JSON line per source file: its output,
@@ -614,7 +616,7 @@ def run(args, out=sys.stdout, err=sys.stderr):
             todo = todo[: args.limit]
         workers = max(1, ts.get_num_threads())
         print(f"preprocess {src} -> {dst}: {len(sources)} images, {len(skipped)} already done, {len(todo)} to do; "
-              f"pipeline {pipe!r}; {workers} threads, engine {args.engine}", file=out)
+              f"pipeline {pipe!r}; {workers} workers, engine {args.engine}", file=out)
         for rel, why in unread:
             print(f"not read: {rel} ({why})", file=out)
         if cleaned:

@@ -112,15 +112,11 @@ class PipelineDataset(tud.Dataset):
             except tio.DecodeError as exc:
                 if self.on_error == "raise" or single:
                     raise
-                bad = [k for k, it in enumerate(items) if _is_file(it) and tio.source_name(it) == exc.source]
+                bad = [k for k, it in enumerate(items) if tio.is_source(it) and tio.source_name(it) == exc.source]
                 if not bad:
                     raise
                 del items[bad[0]], indices[bad[0]]
         return [], []
-
-
-def _is_file(x):
-    return isinstance(x, (str, os.PathLike, bytes, bytearray, memoryview))
 
 
 def image_folder(root, pipeline, *, seed=0, extensions=None, **kwargs):
