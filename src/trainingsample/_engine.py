@@ -321,6 +321,7 @@ def _run_job(job, helpers):
     wait until every task is finished and raise the first task error."""
     pool = _get_pool()
     pool.ensure(helpers)
+    polls = _polls()  # on every pool job, not only when the caller waits: the first one loads wait_tasks
     job.cpus.append(current_cpu())
     for _ in range(helpers):
         pool.jobs.put(job)
@@ -328,7 +329,7 @@ def _run_job(job, helpers):
     if job.ctr[1] < job.n and not job.failed:
         # poll first, then sleep: a helper that finishes the last task, or
         # fails, sets the event after its part returns
-        if not K.wait_tasks(job.ctr, job.n, _polls()):
+        if not K.wait_tasks(job.ctr, job.n, polls):
             job.finished.wait()
     if job.error is not None:
         raise job.error
