@@ -116,11 +116,17 @@ def order_work(order, h, w, c, oh, ow, bv, bh, ncol=None):
     return (_h_cost(rows_touched, ncol, ow, c, kh) + oh * ow * c * kv) / oh
 
 
+def _unchanged(n, resized, box=None):
+    """An axis of ``n`` pixels is left as it is: same size, and no fractional
+    span of it resampled (``box``, see coefficients)."""
+    return resized == n and box is None
+
+
 def choose_order(h, w, c, oh, ow, bv, bh, ncol=None, boxes=(None, None)):
     """The cheaper of ORDER_VH and ORDER_HV (ORDER_V / ORDER_H when only one
     size changes and no span of it is resampled) and its order_work."""
-    same_h = ow == w and boxes[1] is None
-    if same_h or (oh == h and boxes[0] is None):
+    same_h = _unchanged(w, ow, boxes[1])
+    if same_h or _unchanged(h, oh, boxes[0]):
         order = K.ORDER_V if same_h else K.ORDER_H
         return order, order_work(order, h, w, c, oh, ow, bv, bh, ncol)
     v_first = order_work(K.ORDER_VH, h, w, c, oh, ow, bv, bh, ncol)
@@ -150,7 +156,7 @@ def pass_order(h, w, c, rh, rw, dtype, name, antialias, pairs=True, boxes=(None,
     the steps run one by one do.  ``boxes``: (vertical, horizontal) spans
     resampled (see coefficients); an axis with a span is always resampled.
     """
-    same_v, same_h = rh == h and boxes[0] is None, rw == w and boxes[1] is None
+    same_v, same_h = _unchanged(h, rh, boxes[0]), _unchanged(w, rw, boxes[1])
     if same_v or same_h:
         return K.ORDER_H if same_v else K.ORDER_V
     if name not in NONNEGATIVE or rh * rw <= SMALL_OUTPUT:
@@ -281,7 +287,7 @@ def resample_setup(src4, oh, ow, dtype, name, antialias, virtual=None, mirror=(F
         xi = (mirrored(w, rw, name) if mirror[1] else nearest_indices(w, rw))[px : px + ow]
         yi = (mirrored(h, rh, name) if mirror[0] else nearest_indices(h, rh))[py : py + oh]
         return NearestPlan(V.writable_flagged(xi), V.writable_flagged(yi), ow * c)
-    if rh == h and rw == w and boxes == (None, None):
+    if _unchanged(h, rh, boxes[0]) and _unchanged(w, rw, boxes[1]):
         return copy_plan(src4)
     tables = _conv_plan(h, w, c, oh, ow, np.dtype(dtype), name, bool(antialias), (rh, rw, py, px), (bool(mirror[0]), bool(mirror[1])), PAIRS, tuple(boxes))
     src3 = _apply.flat_rows(src4)
@@ -328,7 +334,7 @@ def _horizontal_table(w, rw, px, ow, name, antialias, kind, mirror, c, itemsize,
     writes them (left writable, so the kernels keep one compiled signature
     for every table)."""
     bh, wh = _axis_table(w, rw, px, ow, name, antialias, kind, mirror, box)
-    if rw == w and box is None:
+    if _unchanged(w, rw, box):
         return bh, wh, HLayout(np.zeros(0, np.int64), 0, 1, 1)
     bh, hl = h_layout(bh, c, itemsize)
     return bh, wh, HLayout(*hl)
@@ -349,7 +355,7 @@ def _two_columns(weights):
 def _axis_table(n, resized, start, count, name, antialias, kind, mirror, box=None):
     """Rows start:start+count of the (n -> resized) table of one axis; a
     placeholder when the axis is not resized."""
-    if resized == n and box is None:
+    if _unchanged(n, resized, box):
         return _NO_BOUNDS, np.zeros((1, 1), kind)
     if box is not None:
         assert not mirror, "a span is resampled without mirrored tables"
