@@ -3,7 +3,7 @@ import pytest
 from PIL import Image
 
 import trainingsample as ts
-from trainingsample import _kernels as K
+from trainingsample import kernels as K
 from conftest import noise, photos
 from reference import luminance as oracle_luminance
 

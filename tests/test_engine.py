@@ -10,7 +10,7 @@ import pytest
 
 import trainingsample as ts
 from trainingsample import _engine
-from trainingsample import _kernels as K
+from trainingsample import kernels as K
 from conftest import noise
 
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 import trainingsample as ts
-from trainingsample import _kernels as K
+from trainingsample import kernels as K
 from trainingsample import pipeline as P
 from trainingsample import resize as R
 from trainingsample import _validate as V

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 import trainingsample as ts
-from trainingsample import _kernels as K
+from trainingsample import kernels as K
 from conftest import noise, photos, replay
 
 MEAN, STD = np.array(ts.IMAGENET_MEAN), np.array(ts.IMAGENET_STD)

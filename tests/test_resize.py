@@ -6,7 +6,7 @@ from PIL import Image
 
 import trainingsample as ts
 from trainingsample import _engine
-from trainingsample import _kernels as K
+from trainingsample import kernels as K
 from trainingsample import resize as R
 from conftest import PIL_FILTERS, noise, photos
 from reference import resize as oracle_resize
@@ -205,9 +205,9 @@ class TestNoAntialias:
                 t = r.tables
                 assert t.order == K.ORDER_PAIRS, (interp, w, h)
                 wv = t.wv
-                pt = K._pair_table(t.bh, t.wh, t.layout.kernel_tuple(), img.shape[2], img.itemsize, img.shape[1] * img.shape[2])
+                pt = K.resample._pair_table(t.bh, t.wh, t.layout.kernel_tuple(), img.shape[2], img.itemsize, img.shape[1] * img.shape[2])
                 blends.add(pt[7])
-                blends.update(K._pair_blend(a0, a1, pt[7]) for a0, a1 in wv[:, :2] if img.dtype != np.float32)
+                blends.update(K.resample._pair_blend(a0, a1, pt[7]) for a0, a1 in wv[:, :2] if img.dtype != np.float32)
                 fast[i, interp, w, h] = ts.resize_image(img, (w, h), interpolation=interp, antialias=False)
         order = R.choose_order
         monkeypatch.setattr(R, "PAIRS", False)
@@ -300,7 +300,7 @@ class TestUint8Blocks:
         dst = np.full((bounds.shape[0], src.shape[1]), 7, np.uint8) if dst is None else dst
         if packed is None:
             packed = np.empty((0, 0), np.int32)
-        K._vpass(src, dst, bounds, weights, packed, bounds.shape[0], 0, 0, 0, self.RND, 22, np.int32(255))
+        K.resample._vpass(src, dst, bounds, weights, packed, bounds.shape[0], 0, 0, 0, self.RND, 22, np.int32(255))
         return dst
 
     @pytest.mark.parametrize("width", [16, 17, 31, 32, 47, 48, 63, 64, 65, 80, 96, 97, 112, 127, 130, 203])
@@ -314,7 +314,7 @@ class TestUint8Blocks:
         src = noise(rng, (rows, width))
         want = self.fixed_point(src, bounds, weights)
         np.testing.assert_array_equal(self.run(src, bounds, weights), want)
-        np.testing.assert_array_equal(self.run(src, bounds, weights, K._pack_table(bounds, weights, 22, True)), want)
+        np.testing.assert_array_equal(self.run(src, bounds, weights, K.resample._pack_table(bounds, weights, 22, True)), want)
 
     @settings(max_examples=60, deadline=None)
     @given(st.data())
@@ -341,7 +341,7 @@ class TestUint8Blocks:
         want = self.fixed_point(src, bounds, weights)
         np.testing.assert_array_equal(self.run(src, bounds, weights), want)
         # a packed table is only made of weights that fit the split
-        np.testing.assert_array_equal(self.run(src, bounds, weights, K._pack_table(bounds, weights, 22, True)), want)
+        np.testing.assert_array_equal(self.run(src, bounds, weights, K.resample._pack_table(bounds, weights, 22, True)), want)
 
     def test_views(self, rng):
         # rows with gaps between them, rows in reverse order, a destination view

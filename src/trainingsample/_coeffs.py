@@ -11,6 +11,8 @@ import math
 
 import numpy as np
 
+from .kernels.fixed_point import PRECISION_BITS
+
 
 def _box(x):
     return np.where((x > -0.5) & (x <= 0.5), 1.0, 0.0)
@@ -67,7 +69,6 @@ INTERPOLATIONS = ("nearest",) + tuple(FILTERS) + tuple(ALIASES)
 # Pillow's.  The others overshoot, Pillow clamps its intermediate image, and
 # only Pillow's own order (horizontal first) reproduces it.
 NONNEGATIVE = frozenset({"box", "bilinear", "hamming"})
-PRECISION_BITS = 32 - 8 - 2  # Pillow's fixed point for 8-bit images
 
 
 @functools.lru_cache(maxsize=256)

@@ -34,7 +34,7 @@ import time
 
 import numpy as np
 
-from . import _kernels as K
+from . import kernels as K
 
 ENV_VAR = "TRAININGSAMPLE_NUM_THREADS"
 # Smallest task worth sending to another thread, in element-operations

@@ -2,7 +2,7 @@
 import numpy as np
 
 from . import _apply, _engine
-from . import _kernels as K
+from . import kernels as K
 from . import _validate as V
 
 STANDARDS = {"bt601": (0.299, 0.587, 0.114), "bt709": (0.2126, 0.7152, 0.0722)}

@@ -21,7 +21,7 @@ from typing import NamedTuple
 import numpy as np
 
 from . import _engine
-from . import _kernels as K
+from . import kernels as K
 from . import _validate as V
 from ._coeffs import ALIASES, FILTERS, INTERPOLATIONS
 from .crop import as_generator

@@ -12,7 +12,7 @@ from typing import ClassVar, NamedTuple, Optional
 import numpy as np
 
 from . import _apply, _engine
-from . import _kernels as K
+from . import kernels as K
 from . import _validate as V
 from ._coeffs import ALIASES, INTERPOLATIONS, NONNEGATIVE, PRECISION_BITS, coefficients, mirrored, nearest_indices
 

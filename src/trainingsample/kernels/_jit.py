@@ -6,15 +6,14 @@ Policy: ``nogil=True`` so the thread pool runs kernels in parallel,
 ``fastmath={"contract"}`` -- FMA contraction only.  No reassociation: every
 output element is computed by the same sequence of operations whatever row
 band or thread computes it, so results never depend on the thread count.
-``tests/test_jit.py`` fails if any module calls ``numba.njit`` directly.
+``tests/test_jit.py`` fails if any other module calls ``numba.njit``.
 ``prefetch``, ``copy_bytes`` and ``narrow`` are the LLVM intrinsics the
 kernels use; ``conv_u8_64/32/16`` a block of the uint8 convolution written
 as vector IR (numba code gets no 16-bit multiply-adds from LLVM);
 ``fetch_add``, ``load_acquire`` and ``cpu_relax`` the atomics and spin hint
 with which the engine's threads share a job's task counter.
-numba's on-disk cache is keyed on the file of the compiled function, so after
-changing an intrinsic here, touch _kernels.py (or clear ``__pycache__``) to
-recompile the kernels that use it.
+numba's on-disk cache is keyed on the file of the compiled function only:
+the kernel files record this file's hash (see ``kernels/__init__.py``).
 """
 import platform
 
@@ -23,7 +22,11 @@ from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic
 
-from ._coeffs import PRECISION_BITS
+from .fixed_point import PRECISION_BITS, SPLIT_BITS
+
+# numba's cache does not see edits to other files: the hashes of the files
+# this one imports (tests/test_kernel_files.py fails when one is stale).
+DEPENDS_ON = {"fixed_point.py": "0f225c81a773ea94"}
 
 FASTMATH = frozenset({"contract"})
 
@@ -263,7 +266,7 @@ def _conv_u8_codegen(width, context, builder, sig, args):
     top = ir.Constant(vq, [255] * q)
     outs = []
     for i in range(4):
-        v = builder.add(builder.add(builder.shl(new[i], ir.Constant(vq, [11] * q)), new[4 + i]), rv)
+        v = builder.add(builder.add(builder.shl(new[i], ir.Constant(vq, [SPLIT_BITS] * q)), new[4 + i]), rv)
         v = builder.ashr(v, ir.Constant(vq, [PRECISION_BITS] * q))
         v = builder.select(builder.icmp_signed("<", v, zq), zq, v)
         outs.append(builder.select(builder.icmp_signed(">", v, top), top, v))
@@ -305,7 +308,7 @@ CONV_U8_DOC = """One {width}-column block of the uint8 convolution, exact:
     out[j] = clamp((rnd + sum_k w_k * row_k[j]) >> 22, 0, 255) for j < {width}
     and k < ntaps, where row_k starts ``offset + k*stride`` bytes past src's
     first element, out ``doff`` bytes past dst's, and the int32 fixed-point
-    weights w_k come packed in pairs (_kernels._pack_pairs).  Rows are taken
+    weights w_k come packed in pairs (resample._pack_pairs).  Rows are taken
     two at a time, interleaved as 16-bit pairs and multiplied by a weight
     pair in one pmaddwd-shaped step (vpdpwssd with AVX-VNNI), each weight
     split into its high bits (w >> 11, an int16 while |w| < 2**26) and its
