@@ -1,6 +1,6 @@
 """The package's layout: no import cycles between its modules (counting the
-imports inside functions too), and the library never imports the
-benchmarks."""
+imports inside functions too); the core never imports the benchmarks, the
+CLI or the integrations."""
 import ast
 import os
 
@@ -57,8 +57,26 @@ def test_no_import_cycles():
     assert not cycles, "import cycles: " + "; ".join(" -> ".join(c) for c in cycles[:10])
 
 
-def test_the_library_never_imports_the_benchmarks():
+# the layers outside the core: each may import the core (and the CLI the
+# integrations it offers), the core imports none of them
+OUTSIDE = ("trainingsample.bench", "trainingsample.cli", "trainingsample.integrations", "trainingsample.__main__")
+
+
+def _outside(m):
+    return any(m == o or m.startswith(o + ".") for o in OUTSIDE)
+
+
+def test_the_core_never_imports_the_benchmarks_cli_or_integrations():
+    modules = _modules()
+    assert {m for m in modules if _outside(m)} >= {"trainingsample.bench", "trainingsample.cli.preprocess",
+                                                    "trainingsample.integrations.torch", "trainingsample.integrations.ray"}
+    bad = {m: sorted(n for n in _imports(m, p, modules) if _outside(n))
+           for m, p in modules.items() if not _outside(m)}
+    assert not {m: v for m, v in bad.items() if v}
+
+
+def test_only_the_benchmarks_import_the_benchmarks():
     modules = _modules()
     for m, p in modules.items():
-        if not (m.startswith("trainingsample.bench") or m == "trainingsample.__main__"):
+        if not m.startswith("trainingsample.bench"):
             assert not {n for n in _imports(m, p, modules) if n.startswith("trainingsample.bench")}, m

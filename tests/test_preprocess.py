@@ -12,7 +12,7 @@ from PIL import Image
 
 import trainingsample as ts
 import trainingsample.io as tio
-from trainingsample import preprocess as P
+from trainingsample.cli import preprocess as P
 from conftest import noise
 
 

@@ -7,8 +7,8 @@ import pytest
 ray = pytest.importorskip("ray")
 
 import trainingsample as ts  # noqa: E402
-from trainingsample import preprocess as P  # noqa: E402
-from trainingsample.ray_data import _key_seed, map_batches, pipeline_fn  # noqa: E402
+from trainingsample.cli import preprocess as P  # noqa: E402
+from trainingsample.integrations.ray import _key_seed, map_batches, pipeline_fn  # noqa: E402
 from conftest import noise  # noqa: E402
 
 

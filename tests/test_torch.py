@@ -5,7 +5,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 import trainingsample as ts  # noqa: E402
-from trainingsample.torch_data import PipelineDataset, data_loader, sample_seed, worker_init_fn  # noqa: E402
+from trainingsample.integrations.torch import PipelineDataset, data_loader, sample_seed, worker_init_fn  # noqa: E402
 from conftest import noise  # noqa: E402
 
 PIPE = ts.Pipeline([ts.RandomResizedCrop(32), ts.HorizontalFlip(), ts.Normalize(ts.IMAGENET_MEAN, ts.IMAGENET_STD)])
@@ -115,7 +115,7 @@ def folder(tmp_path, rng):
 
 def test_image_folder_is_torchvisions_layout_and_decodes_in_the_worker(folder):
     from trainingsample.io import read_image
-    from trainingsample.torch_data import image_folder
+    from trainingsample.integrations.torch import image_folder
 
     pipe = ts.Pipeline([ts.RandomResizedCrop(64), ts.HorizontalFlip()])
     ds = image_folder(folder, pipe, seed=2, reducing_gap=None)
@@ -141,7 +141,7 @@ def test_image_folder_is_torchvisions_layout_and_decodes_in_the_worker(folder):
 
 def test_bad_files_raise_naming_them_or_are_skipped(folder):
     from trainingsample.io import DecodeError
-    from trainingsample.torch_data import image_folder
+    from trainingsample.integrations.torch import image_folder
 
     (folder / "dog" / "broken.jpg").write_bytes(b"\xff\xd8\xff not a jpeg")
     pipe = ts.Pipeline([ts.Resize(32, "fill")])
@@ -159,7 +159,7 @@ def test_bad_files_raise_naming_them_or_are_skipped(folder):
 
 
 def test_uint8_batches_normalised_on_the_device_equal_the_normalize_step(data):
-    from trainingsample.torch_data import normalize_on_device
+    from trainingsample.integrations.torch import normalize_on_device
 
     images, labels = data
     geo = [ts.RandomResizedCrop(32), ts.HorizontalFlip()]

@@ -1,7 +1,7 @@
 """Ray Data: run a Pipeline with ``Dataset.map_batches`` (local or multi-node).
 
 >>> import ray, trainingsample as ts
->>> from trainingsample.ray_data import map_batches
+>>> from trainingsample.integrations.ray import map_batches
 >>> ds = ray.data.read_images("s3://bucket/train/", mode="RGB")            # doctest: +SKIP
 >>> pipe = ts.Pipeline([ts.RandomResizedCrop(224), ts.HorizontalFlip(),
 ...                     ts.Normalize(ts.IMAGENET_MEAN, ts.IMAGENET_STD)])
@@ -13,7 +13,7 @@ oversubscribe a node.  Ray is not a dependency: ``pip install "ray[data]"``.
 """
 import numpy as np
 
-from .pipeline import key_seed
+from ..pipeline import key_seed
 
 
 _key_seed = key_seed  # (seed, row key) -> the row's seed
@@ -40,7 +40,7 @@ def pipeline_fn(pipeline, column="image", out_column=None, seed=None, seed_colum
     blocks and batches; with only ``seed``, each batch draws from
     ``default_rng(seed)`` (the same for every batch -- use a seed column).
     """
-    from .pipeline import Pipeline
+    from ..pipeline import Pipeline
 
     if not isinstance(pipeline, Pipeline):
         raise TypeError(f"pipeline must be a trainingsample Pipeline, got {type(pipeline).__name__}")

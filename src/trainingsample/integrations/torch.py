@@ -2,7 +2,7 @@
 worker, tensors shared with numpy (no copy), no core oversubscription.
 
 >>> import trainingsample as ts
->>> from trainingsample.torch_data import PipelineDataset, data_loader
+>>> from trainingsample.integrations.torch import PipelineDataset, data_loader
 >>> pipe = ts.Pipeline([ts.RandomResizedCrop(224), ts.HorizontalFlip(),
 ...                     ts.Normalize(ts.IMAGENET_MEAN, ts.IMAGENET_STD)])
 >>> ds = PipelineDataset(images, pipe, labels=labels, seed=0)   # images: arrays, or paths + loader=
@@ -25,8 +25,8 @@ import numpy as np
 import torch
 import torch.utils.data as tud
 
-from ._engine import available_cpus, set_num_threads
-from .pipeline import Pipeline, key_seed
+from .._engine import available_cpus, set_num_threads
+from ..pipeline import Pipeline, key_seed
 
 
 def worker_init_fn(worker_id):
@@ -103,7 +103,7 @@ class PipelineDataset(tud.Dataset):
     def _run(self, items, indices, single):
         """The pipeline's outputs and their indices; with on_error "skip", a
         batch drops each file that cannot be decoded and runs again."""
-        from . import io as tio
+        from .. import io as tio
 
         while items:
             seeds = [sample_seed(self.seed, self.epoch, i) for i in indices]
@@ -125,7 +125,7 @@ def image_folder(root, pipeline, *, seed=0, extensions=None, **kwargs):
     under each (recursively, sorted).  ``classes``, ``class_to_idx`` and
     ``samples`` ((path, label) pairs) as torchvision has them; other keyword
     arguments go to PipelineDataset."""
-    from .io import IMAGE_EXTENSIONS
+    from ..io import IMAGE_EXTENSIONS
 
     exts = tuple(e.lower() for e in (extensions or IMAGE_EXTENSIONS))
     root = os.fspath(root)

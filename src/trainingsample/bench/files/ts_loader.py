@@ -7,7 +7,7 @@ import sys
 import time
 
 import trainingsample as ts
-from trainingsample.torch_data import PipelineDataset, data_loader
+from trainingsample.integrations.torch import PipelineDataset, data_loader
 
 if __name__ == "__main__":
     src = sys.argv[1]

@@ -239,7 +239,7 @@ def workloads(quick):
         r = ts.batch_resize_images(crops, (224, 224))
         return ts.normalize([x[:, ::-1] if f else x for x, f in zip(r, flips)], ts.IMAGENET_MEAN, ts.IMAGENET_STD)
 
-    from .pipeline import _rrc_box as rrc_box
+    from ..pipeline import _rrc_box as rrc_box
 
     assert all(np.array_equal(a, b) for a, b in zip(train_steps(), train_pipe(cams, seed=0)))
 
@@ -432,7 +432,7 @@ def main(argv=None):
     ]
     t_start = time.perf_counter()
     if args.only == "files":
-        from . import benchfiles
+        from . import files as benchfiles
 
         lines[6] = lines[6].replace("peak = tracemalloc peak of one run", "whole processes, peak = peak RSS")
         res = benchfiles.measure_jobs(os.path.join(args.out, "files"), rounds, len(os.sched_getaffinity(0)), args.quick)
@@ -540,7 +540,3 @@ def _charts(results, rows, out):
     fig.tight_layout()
     fig.savefig(os.path.join(out, "bench-threads.png"), dpi=110)
     print(f"wrote {out}/bench-ratios.png, {out}/bench-threads.png")
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -45,8 +45,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .io import IMAGE_EXTENSIONS
-from .pipeline import key_seed
+from ..io import IMAGE_EXTENSIONS
+from ..pipeline import key_seed
 
 FORMATS = {"jpeg": ".jpg", "png": ".png", "webp": ".webp", "npy": ".npy"}
 CHANNEL_MODES = ("rgb", "gray", "rgba", "keep")
@@ -85,8 +85,8 @@ def parse_size(text):
 
 
 def build_parser(sub=None):
-    from ._coeffs import INTERPOLATIONS
-    from .pipeline import RESIZE_MODES
+    from .._coeffs import INTERPOLATIONS
+    from ..pipeline import RESIZE_MODES
 
     kw = dict(
         description="Resize/crop a folder of images in parallel, writing outputs and a manifest.",
@@ -116,7 +116,7 @@ def build_parser(sub=None):
 
 
 def pipeline_from_args(args):
-    from . import pipeline as P
+    from .. import pipeline as P
 
     steps = []
     size = args.size[0] if args.mode in ("shorter", "longer") else args.size
@@ -252,7 +252,7 @@ def encode(arr, fmt, quality):
         np.save(buf, arr)
         return buf.getvalue()
     if fmt == "jpeg" and arr.dtype == np.uint8 and arr.ndim == 3 and arr.shape[2] in (1, 3):
-        from .io import _simplejpeg
+        from ..io import _simplejpeg
 
         sj = _simplejpeg()
         if sj is not None:  # libjpeg-turbo with the GIL released, Pillow's default 4:2:0 chroma
@@ -293,7 +293,7 @@ def _error(stage, exc):
 def read_file(rel, src, opts):
     """The first half of one file's work (header, geometry, decode: no
     kernel); Pipeline.prepare's result, or the file's error record."""
-    from . import io as tio
+    from .. import io as tio
 
     try:
         return opts["pipeline"].prepare([Path(src) / rel], seed=[file_seed(opts["seed"], rel)],
