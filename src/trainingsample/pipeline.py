@@ -88,10 +88,21 @@ def _interp(interpolation, antialias):
 
 
 class Step:
-    """A pipeline step.  ``resamples``: the step resizes (one per pipeline)."""
+    """A pipeline step.  ``resamples``: the step resizes (one per pipeline).
+
+    A geometric step owns its behaviour in ``plan``: it draws its random
+    parameters from ``rng`` (always in the same order, so a seed gives the
+    same result at any thread count) and composes them into the image's
+    geometry before any pixel is read.  The channel and normalisation steps
+    do nothing there; the epilogue applies them."""
 
     resamples = False
     random = False
+
+    def plan(self, g, rng, taken, where, k):
+        """Compose this step into ``g`` (a ``_Geometry``), appending the
+        concrete operations made to ``taken`` (what ``return_params``
+        reports); ``where`` and ``k`` name the step in an error."""
 
     def __repr__(self):
         args = ", ".join(f"{k}={v!r}" for k, v in self.__dict__.items())
@@ -110,6 +121,12 @@ class Crop(Step):
     def __init__(self, box):
         self.box = V.boxes(V.single(box, 4, "(x, y, width, height) box", "box"), 1, "box")[0]
 
+    def plan(self, g, rng, taken, where, k):
+        cur = g.size
+        V.box_inside(self.box, (cur[1], cur[0]), f"{where}: steps[{k}] Crop box")
+        g.crop(*self.box)
+        taken.append({"op": "crop", "box": self.box})
+
 
 class CenterCrop(Step):
     """Centre (width, height) (or N for N x N), placed as torchvision's
@@ -120,6 +137,11 @@ class CenterCrop(Step):
     def __init__(self, size):
         self.size = _size(size, "size")
 
+    def plan(self, g, rng, taken, where, k):
+        x, y = center_origin(_fits(g.size, self, where, k), self.size)
+        g.crop(x, y, *self.size)
+        taken.append({"op": "crop", "box": (x, y) + self.size})
+
 
 class RandomCrop(Step):
     """Uniformly random (width, height) window."""
@@ -128,6 +150,14 @@ class RandomCrop(Step):
 
     def __init__(self, size):
         self.size = _size(size, "size")
+
+    def plan(self, g, rng, taken, where, k):
+        cur = _fits(g.size, self, where, k)
+        cw, ch = self.size
+        x = int(rng.integers(0, cur[0] - cw + 1))
+        y = int(rng.integers(0, cur[1] - ch + 1))
+        g.crop(x, y, cw, ch)
+        taken.append({"op": "crop", "box": (x, y, cw, ch)})
 
 
 class Resize(Step):
@@ -157,6 +187,37 @@ class Resize(Step):
     def random(self):
         return self.mode == "fill" and self.crop == "random"
 
+    def target(self, cw, ch):
+        """The (width, height) this step resizes a (cw, ch) image to."""
+        if self.mode == "exact":
+            return self.size
+        if self.mode == "shorter":
+            n = self.size
+            return (n, max(1, int(n * ch / cw))) if cw <= ch else (max(1, int(n * cw / ch)), n)
+        if self.mode == "longer":
+            n = self.size
+            return (n, max(1, int(n * ch / cw))) if cw >= ch else (max(1, int(n * cw / ch)), n)
+        fw, fh = self.size  # fill: cover the target, then crop it
+        s = max(fw / cw, fh / ch)
+        return max(fw, int(round(cw * s))), max(fh, int(round(ch * s)))
+
+    def plan(self, g, rng, taken, where, k):
+        tw, th = self.target(*g.size)
+        for side, v in (("width", tw), ("height", th)):
+            if v > V.MAX_SIDE:
+                raise ValueError(f"{where}: steps[{k}] Resize {side} {v} exceeds the maximum of {V.MAX_SIDE} pixels")
+        g.resize_to(tw, th, self.interpolation, self.antialias)
+        taken.append({"op": "resize", "size": (tw, th), "interpolation": self.interpolation, "antialias": self.antialias})
+        if self.mode == "fill":
+            fw, fh = self.size
+            if self.crop == "center":
+                x, y = center_origin((tw, th), self.size)
+            else:
+                x = int(rng.integers(0, tw - fw + 1))
+                y = int(rng.integers(0, th - fh + 1))
+            g.crop(x, y, fw, fh)
+            taken.append({"op": "crop", "box": (x, y, fw, fh)})
+
 
 class RandomResizedCrop(Step):
     """torchvision's RandomResizedCrop: a window of ``scale`` x the image area
@@ -174,6 +235,14 @@ class RandomResizedCrop(Step):
         self.ratio = _range(ratio, "ratio", positive=True)
         self.interpolation, self.antialias = _interp(interpolation, antialias)
 
+    def plan(self, g, rng, taken, where, k):
+        cur = g.size
+        box = _rrc_box(cur[0], cur[1], self.scale, self.ratio, rng)
+        g.crop(*box)
+        g.resize_to(self.size[0], self.size[1], self.interpolation, self.antialias)
+        taken.append({"op": "crop", "box": box})
+        taken.append({"op": "resize", "size": self.size, "interpolation": self.interpolation, "antialias": self.antialias})
+
 
 class HorizontalFlip(Step):
     """Mirror left-right with probability ``p`` (a draw is made for every image)."""
@@ -183,6 +252,11 @@ class HorizontalFlip(Step):
     def __init__(self, p=0.5):
         self.p = _prob(p)
 
+    def plan(self, g, rng, taken, where, k):
+        if rng.random() < self.p:
+            g.flip_h = not g.flip_h
+            taken.append({"op": "flip", "axis": "horizontal"})
+
 
 class VerticalFlip(Step):
     """Mirror top-bottom with probability ``p``."""
@@ -191,6 +265,11 @@ class VerticalFlip(Step):
 
     def __init__(self, p=0.5):
         self.p = _prob(p)
+
+    def plan(self, g, rng, taken, where, k):
+        if rng.random() < self.p:
+            g.flip_v = not g.flip_v
+            taken.append({"op": "flip", "axis": "vertical"})
 
 
 class ConvertChannels(Step):
@@ -355,79 +434,27 @@ def center_origin(cur, size):
     return int(round((cur[0] - size[0]) / 2.0)), int(round((cur[1] - size[1]) / 2.0))
 
 
-def _too_big(where, k, step, size, cur):
-    return ValueError(
-        f"{where}: steps[{k}] {type(step).__name__} size {size} (width, height) is larger than the image "
-        f"at that step, of width {cur[0]} and height {cur[1]}"
-    )
+def _fits(cur, step, where, k):
+    """``cur``, the (width, height) of the image at ``step``, after checking
+    that the step's crop size fits it."""
+    if step.size[0] > cur[0] or step.size[1] > cur[1]:
+        raise ValueError(
+            f"{where}: steps[{k}] {type(step).__name__} size {step.size} (width, height) is larger than the image "
+            f"at that step, of width {cur[0]} and height {cur[1]}"
+        )
+    return cur
 
 
 def _plan_geometry(steps, w, h, rng, where):
-    """Draw the random parameters and compose the geometry of one image.
+    """Draw the random parameters and compose the geometry of one image:
+    each step plans itself, in order.
 
     Returns the geometry and the list of concrete steps taken (replayable).
     """
     g = _Geometry(w, h)
     taken = []
     for k, st in enumerate(steps):
-        cur = g.size
-        if isinstance(st, Crop):
-            V.box_inside(st.box, (cur[1], cur[0]), f"{where}: steps[{k}] Crop box")
-            g.crop(*st.box)
-            taken.append({"op": "crop", "box": st.box})
-        elif isinstance(st, (CenterCrop, RandomCrop)):
-            cw, ch = st.size
-            if cw > cur[0] or ch > cur[1]:
-                raise _too_big(where, k, st, st.size, cur)
-            if isinstance(st, CenterCrop):
-                x, y = center_origin(cur, st.size)
-            else:
-                x = int(rng.integers(0, cur[0] - cw + 1))
-                y = int(rng.integers(0, cur[1] - ch + 1))
-            g.crop(x, y, cw, ch)
-            taken.append({"op": "crop", "box": (x, y, cw, ch)})
-        elif isinstance(st, Resize):
-            cw, ch = cur
-            if st.mode == "exact":
-                tw, th = st.size
-            elif st.mode == "shorter":
-                n = st.size
-                tw, th = (n, max(1, int(n * ch / cw))) if cw <= ch else (max(1, int(n * cw / ch)), n)
-            elif st.mode == "longer":
-                n = st.size
-                tw, th = (n, max(1, int(n * ch / cw))) if cw >= ch else (max(1, int(n * cw / ch)), n)
-            else:  # fill: cover the target, then crop it
-                fw, fh = st.size
-                s = max(fw / cw, fh / ch)
-                tw, th = max(fw, int(round(cw * s))), max(fh, int(round(ch * s)))
-            for side, v in (("width", tw), ("height", th)):
-                if v > V.MAX_SIDE:
-                    raise ValueError(f"{where}: steps[{k}] Resize {side} {v} exceeds the maximum of {V.MAX_SIDE} pixels")
-            g.resize_to(tw, th, st.interpolation, st.antialias)
-            taken.append({"op": "resize", "size": (tw, th), "interpolation": st.interpolation, "antialias": st.antialias})
-            if st.mode == "fill":
-                fw, fh = st.size
-                if st.crop == "center":
-                    x, y = center_origin((tw, th), st.size)
-                else:
-                    x = int(rng.integers(0, tw - fw + 1))
-                    y = int(rng.integers(0, th - fh + 1))
-                g.crop(x, y, fw, fh)
-                taken.append({"op": "crop", "box": (x, y, fw, fh)})
-        elif isinstance(st, RandomResizedCrop):
-            box = _rrc_box(cur[0], cur[1], st.scale, st.ratio, rng)
-            g.crop(*box)
-            g.resize_to(st.size[0], st.size[1], st.interpolation, st.antialias)
-            taken.append({"op": "crop", "box": box})
-            taken.append({"op": "resize", "size": st.size, "interpolation": st.interpolation, "antialias": st.antialias})
-        elif isinstance(st, HorizontalFlip):
-            if rng.random() < st.p:
-                g.flip_h = not g.flip_h
-                taken.append({"op": "flip", "axis": "horizontal"})
-        elif isinstance(st, VerticalFlip):
-            if rng.random() < st.p:
-                g.flip_v = not g.flip_v
-                taken.append({"op": "flip", "axis": "vertical"})
+        st.plan(g, rng, taken, where, k)
     return g, taken
 
 
