@@ -59,7 +59,14 @@ _local = threading.local()
 
 
 def available_cpus():
-    """CPUs this process may run on (CPU affinity, cgroup-pinned containers)."""
+    """CPUs this process may run on (CPU affinity, cgroup-pinned containers).
+
+    Examples
+    --------
+    >>> import os, trainingsample as ts
+    >>> ts.available_cpus() == len(os.sched_getaffinity(0))
+    True
+    """
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except (AttributeError, OSError):  # pragma: no cover - non-Linux
@@ -95,7 +102,18 @@ class limit_threads:
     use at most ``n`` threads (1: the calling thread only, the pool is not
     woken) -- for code that runs its own threads, one call each, such as the
     preprocess CLI's file workers.  Other threads are not affected; blocks
-    nest (the smallest limit holds)."""
+    nest (the smallest limit holds).
+
+    Examples
+    --------
+    >>> import trainingsample as ts
+    >>> with ts.limit_threads(1):
+    ...     ts.get_num_threads()
+    1
+    >>> ts.limit_threads(0)
+    Traceback (most recent call last):
+    ValueError: limit_threads() takes a positive int, got 0
+    """
 
     def __init__(self, n):
         if isinstance(n, bool) or not isinstance(n, int):
@@ -114,7 +132,9 @@ class limit_threads:
 
 
 def get_num_threads():
-    """Number of threads (the caller included) one call may use."""
+    """Number of threads (the caller included) one call may use: the
+    process-wide setting (see :func:`set_num_threads`), capped by any
+    :class:`limit_threads` block of the calling thread."""
     global _num_threads
     n = _num_threads
     if n is None:
@@ -130,6 +150,17 @@ def set_num_threads(n):
     """Use at most ``n`` threads per call (1 = run in the calling thread).
 
     Process-wide.  ``n`` may exceed the CPU count (the pool grows).
+
+    Examples
+    --------
+    >>> import trainingsample as ts
+    >>> before = ts.get_num_threads()
+    >>> ts.set_num_threads(3); ts.get_num_threads()
+    3
+    >>> ts.set_num_threads(before)
+    >>> ts.set_num_threads(0)
+    Traceback (most recent call last):
+    ValueError: ...
     """
     global _num_threads
     if isinstance(n, bool) or not isinstance(n, int):

@@ -1,10 +1,13 @@
 """Box, center and seeded random crops."""
+from __future__ import annotations
+
 import numbers
 
 import numpy as np
 
 from . import _apply, _engine
 from . import _validate as V
+from ._types import Box, Boxes, Crops, Image, Images, Seed, Size, Sizes, Tuple
 
 
 # Crops of fewer bytes than this in one call are copied by numpy in the
@@ -51,7 +54,7 @@ def _crop(batch, boxes, copy, name, indexed=True, shared=None):
     return _apply.finish(batch, outs)
 
 
-def batch_crop_images(images, boxes, *, copy=True):
+def batch_crop_images(images: Images, boxes: Boxes, *, copy: bool = True) -> Crops:
     """Crop each image to its box.
 
     Parameters
@@ -66,8 +69,27 @@ def batch_crop_images(images, boxes, *, copy=True):
 
     Returns
     -------
-    A list for list input; an (N, h, w, C) array for array input when all
-    crops have one size (else a list).
+    list or numpy.ndarray
+        A list for list input; an (N, h, w, C) array for array input when all
+        crops have one size (else a list).
+
+    Raises
+    ------
+    ValueError, TypeError
+        Naming the argument, the index and the value: a box outside its
+        image, a count that does not match, an unsupported dtype.
+
+    Examples
+    --------
+    >>> import numpy as np, trainingsample as ts
+    >>> batch = np.zeros((2, 40, 60, 3), np.uint8)
+    >>> ts.batch_crop_images(batch, (5, 10, 32, 24)).shape
+    (2, 24, 32, 3)
+    >>> [c.shape for c in ts.batch_crop_images([batch[0], batch[1]], [(0, 0, 8, 8), (1, 1, 4, 2)])]
+    [(8, 8, 3), (2, 4, 3)]
+    >>> ts.batch_crop_images(batch, (50, 0, 32, 24))
+    Traceback (most recent call last):
+    ValueError: boxes (50, 0, 32, 24) (x, y, width, height) extends outside the image of width 60 and height 40
     """
     batch = V.as_batch(images)
     bx = V.boxes(boxes, batch.count)
@@ -95,17 +117,28 @@ def _center_boxes(batch, sizes, name, indexed=True):
     return out
 
 
-def batch_center_crop_images(images, target_sizes, *, copy=True):
-    """Crop the centre (width, height) of each image; the origin is
-    ``((W - width) // 2, (H - height) // 2)``.  A size larger than its image
-    is a ValueError (no padding)."""
+def batch_center_crop_images(images: Images, target_sizes: Sizes, *, copy: bool = True) -> Crops:
+    """Crop the centre (width, height) of each image.
+
+    The origin is ``((W - width) // 2, (H - height) // 2)``, as
+    torchvision's ``center_crop`` for sizes that fit.  A size larger than its
+    image is a ValueError (no padding).  ``images`` and ``copy`` and the
+    result as in :func:`batch_crop_images`; ``target_sizes`` is one
+    (width, height) for every image or one per image.
+
+    Examples
+    --------
+    >>> import numpy as np, trainingsample as ts
+    >>> ts.batch_center_crop_images(np.zeros((3, 9, 11, 1), np.uint8), (4, 5)).shape
+    (3, 5, 4, 1)
+    """
     batch = V.as_batch(images)
     sizes = V.sizes(target_sizes, batch.count)
     boxes = _center_boxes(batch, sizes, "target_sizes")
     return _crop(batch, boxes, V.flag(copy, "copy"), "target_sizes", shared=sizes.shared)
 
 
-def as_generator(seed, name="seed"):
+def as_generator(seed: Seed, name: str = "seed") -> np.random.Generator:
     """None (fresh entropy), a non-negative int, or a numpy Generator (used as is)."""
     if seed is None:
         return np.random.default_rng()
@@ -134,13 +167,24 @@ def random_boxes(batch, sizes, rng, name, indexed=True):
     return [(int(x), int(y), w, h) for x, y, (w, h) in zip(xs, ys, sizes)]
 
 
-def batch_random_crop_images(images, target_sizes, *, seed=None, return_boxes=False, copy=True):
+def batch_random_crop_images(images: Images, target_sizes: Sizes, *, seed: Seed = None, return_boxes: bool = False,
+                             copy: bool = True):
     """Crop a uniformly random (width, height) window from each image.
 
     ``seed`` (int or numpy.random.Generator) makes the boxes reproducible;
     they are drawn in Python in image order, so they never depend on the
     thread count.  ``return_boxes=True`` returns ``(crops, boxes)`` with
     boxes as (x, y, width, height), replayable with batch_crop_images.
+
+    Examples
+    --------
+    >>> import numpy as np, trainingsample as ts
+    >>> images = [np.zeros((30, 40, 3), np.uint8)] * 2
+    >>> crops, boxes = ts.batch_random_crop_images(images, (16, 8), seed=0, return_boxes=True)
+    >>> boxes == ts.batch_random_crop_images(images, (16, 8), seed=0, return_boxes=True)[1]
+    True
+    >>> [c.shape for c in crops], all(0 <= x <= 24 and 0 <= y <= 22 for x, y, _, _ in boxes)
+    ([(8, 16, 3), (8, 16, 3)], True)
     """
     batch = V.as_batch(images)
     sizes = V.sizes(target_sizes, batch.count)
@@ -153,11 +197,22 @@ def batch_random_crop_images(images, target_sizes, *, seed=None, return_boxes=Fa
 # single-image forms
 
 
-def crop_image(image, box, *, copy=True):
+def crop_image(image: Image, box: Box, *, copy: bool = True) -> Image:
     """Crop one image to box (x, y, width, height).
 
     ``copy=True`` (default): an owned C-contiguous array; False: a view.
     The box must lie inside the image (ValueError otherwise).
+
+    Examples
+    --------
+    >>> import numpy as np, trainingsample as ts
+    >>> img = np.arange(4 * 6, dtype=np.uint8).reshape(4, 6)
+    >>> ts.crop_image(img, (1, 2, 3, 2))
+    array([[13, 14, 15],
+           [19, 20, 21]], dtype=uint8)
+    >>> ts.crop_image(img, (1, 2, 3, 2.0))
+    Traceback (most recent call last):
+    TypeError: box[3] must be an integer, got 2.0 (float)
     """
     if copy is True and type(image) is np.ndarray and type(box) in (tuple, list) and len(box) == 4:
         # the common call, checked inline (the numpy slice it is costs about
@@ -179,13 +234,33 @@ def crop_image(image, box, *, copy=True):
     return _crop(batch, bx, V.flag(copy, "copy"), "box", False)[0]
 
 
-def center_crop_image(image, size, *, copy=True):
+def center_crop_image(image: Image, size: Size, *, copy: bool = True) -> Image:
+    """Crop the centre (width, height) of one image (see
+    :func:`batch_center_crop_images`).
+
+    Examples
+    --------
+    >>> import numpy as np, trainingsample as ts
+    >>> ts.center_crop_image(np.arange(25, dtype=np.uint8).reshape(5, 5), (3, 1))
+    array([[11, 12, 13]], dtype=uint8)
+    """
     batch = V.single_batch(image)
     sizes = V.sizes(V.single(size, 2, "(width, height) pair", "size"), 1, "size")
     return _crop(batch, _center_boxes(batch, sizes, "size", False), V.flag(copy, "copy"), "size", False)[0]
 
 
-def random_crop_image(image, size, *, seed=None, return_box=False, copy=True):
+def random_crop_image(image: Image, size: Size, *, seed: Seed = None, return_box: bool = False, copy: bool = True):
+    """Crop a uniformly random (width, height) window from one image (see
+    :func:`batch_random_crop_images`); ``return_box=True`` returns
+    ``(crop, (x, y, width, height))``.
+
+    Examples
+    --------
+    >>> import numpy as np, trainingsample as ts
+    >>> crop, box = ts.random_crop_image(np.zeros((10, 10), np.uint8), (4, 4), seed=7, return_box=True)
+    >>> crop.shape, box == ts.random_crop_image(np.zeros((10, 10), np.uint8), (4, 4), seed=7, return_box=True)[1]
+    ((4, 4), True)
+    """
     batch = V.single_batch(image)
     sizes = V.sizes(V.single(size, 2, "(width, height) pair", "size"), 1, "size")
     bx = random_boxes(batch, sizes, as_generator(seed), "size", False)

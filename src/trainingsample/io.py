@@ -206,7 +206,7 @@ def _info(name, w, h, fmt, mode, orientation, data):
     return ImageInfo(name, w, h, fmt, mode, orientation, data)
 
 
-def probe(source) -> ImageInfo:
+def probe(source: Source) -> ImageInfo:
     """Read ``source``'s header: its size (after EXIF orientation), format and
     mode.  Raises DecodeError for anything that is not a readable image."""
     name = source_name(source)
@@ -236,7 +236,7 @@ def probe(source) -> ImageInfo:
     return _info(name, w, h, im.format or "", im.mode, orientation, data)
 
 
-def reduced_size(info, scale):
+def reduced_size(info: ImageInfo, scale: int):
     """(width, height) of ``info``'s image decoded at 1/``scale``."""
     return -(-info.width // scale), -(-info.height // scale)
 
@@ -338,7 +338,7 @@ def decode(info: ImageInfo, mode="rgb", scale=1) -> np.ndarray:
     return np.ascontiguousarray(a)
 
 
-def choose_scale(info, region, size, reducing_gap=2.0):
+def choose_scale(info: ImageInfo, region, size, reducing_gap: Optional[float] = 2.0) -> int:
     """The largest of ``info.scales`` that keeps at least ``reducing_gap``
     times ``size`` = (width, height) over ``region`` = (width, height) of
     source pixels; 1 with ``reducing_gap`` None."""
@@ -354,7 +354,21 @@ def choose_scale(info, region, size, reducing_gap=2.0):
 
 def read_image(source: Source, mode: str = "rgb", *, scale: int = 1) -> np.ndarray:
     """One image file (a path or bytes) as an (H, W, C) uint8 array (C = 3
-    for "rgb", 1 "gray", 4 "rgba"), at 1/``scale`` for JPEG (1, 2, 4, 8)."""
+    for "rgb", 1 "gray", 4 "rgba"), at 1/``scale`` for JPEG (1, 2, 4, 8).
+
+    Examples
+    --------
+    >>> import io, PIL.Image, trainingsample.io as tio
+    >>> buf = io.BytesIO(); PIL.Image.new("RGB", (64, 48), (200, 100, 50)).save(buf, "JPEG")
+    >>> info = tio.probe(buf.getvalue())
+    >>> info.width, info.height, info.format, info.scales
+    (64, 48, 'JPEG', (1, 2, 4, 8))
+    >>> tio.read_image(buf.getvalue()).shape, tio.read_image(buf.getvalue(), "gray", scale=4).shape
+    ((48, 64, 3), (12, 16, 1))
+    >>> tio.read_image(b"not an image")
+    Traceback (most recent call last):
+    trainingsample.io.DecodeError: <12 bytes>: not a readable image (no format Pillow knows)
+    """
     return decode(probe(source), _check_mode(mode), scale)
 
 

@@ -9,10 +9,24 @@ resampled rows are still in cache.  Random parameters are drawn in Python from
 a ``numpy.random.Generator``, image by image and step by step, so results do
 not depend on the thread count.
 
->>> pipe = Pipeline([RandomResizedCrop(224), HorizontalFlip(),
-...                  Normalize(IMAGENET_MEAN, IMAGENET_STD)])      # doctest: +SKIP
->>> batch, params = pipe(images, seed=0, return_params=True)   # (N, 3, 224, 224) float32
+Examples
+--------
+>>> import numpy as np, trainingsample as ts
+>>> images = [np.zeros((300, 400, 3), np.uint8), np.full((200, 150, 3), 255, np.uint8)]
+>>> pipe = ts.Pipeline([ts.RandomResizedCrop(224), ts.HorizontalFlip(),
+...                     ts.Normalize(ts.IMAGENET_MEAN, ts.IMAGENET_STD)])
+>>> batch, params = pipe(images, seed=0, return_params=True)
+>>> [(b.shape, b.dtype.name) for b in batch]
+[((3, 224, 224), 'float32'), ((3, 224, 224), 'float32')]
+>>> params[0]["source_box"], params[0]["flip"]  # in source pixels, replayable
+((242.0, 28.0, 103.0, 137.0), (False, False))
+>>> all(np.array_equal(a, b) for a, b in zip(batch, pipe(images, seed=0)))  # a seed reproduces
+True
+>>> [o.shape for o in ts.Pipeline([ts.Resize(256, "shorter"), ts.CenterCrop(224)])(images)]
+[(224, 224, 3), (224, 224, 3)]
 """
+from __future__ import annotations
+
 import hashlib
 import math
 import numbers
@@ -23,9 +37,10 @@ import numpy as np
 from . import _engine
 from . import kernels as K
 from . import _validate as V
+from ._types import Image, Images, Optional, Seed, Sequence, Union
 from ._coeffs import ALIASES, FILTERS, INTERPOLATIONS
 from .crop import as_generator
-from .io import is_source
+from .io import Source, is_source
 from .resize import copy_plan, resample_call, resample_setup
 
 RESIZE_MODES = ("exact", "shorter", "longer", "fill")
@@ -116,7 +131,10 @@ class Step:
 
 
 class Crop(Step):
-    """Fixed box (x, y, width, height); must lie inside the image."""
+    """Fixed box (x, y, width, height); must lie inside the image.
+
+    A step of a :class:`Pipeline` (see its examples).
+    """
 
     def __init__(self, box):
         self.box = V.boxes(V.single(box, 4, "(x, y, width, height) box", "box"), 1, "box")[0]
@@ -132,7 +150,10 @@ class CenterCrop(Step):
     """Centre (width, height) (or N for N x N), placed as torchvision's
     CenterCrop: origin ``(int(round((W - w) / 2)), int(round((H - h) / 2)))``
     (Python's round, half to even).  ``center_crop_image`` keeps the upstream
-    library's ``(W - w) // 2``."""
+    library's ``(W - w) // 2``.
+
+    A step of a :class:`Pipeline` (see its examples).
+    """
 
     def __init__(self, size):
         self.size = _size(size, "size")
@@ -144,7 +165,10 @@ class CenterCrop(Step):
 
 
 class RandomCrop(Step):
-    """Uniformly random (width, height) window."""
+    """Uniformly random (width, height) window.
+
+    A step of a :class:`Pipeline` (see its examples).
+    """
 
     random = True
 
@@ -170,6 +194,8 @@ class Resize(Step):
     * ``"fill"``: scale so the image covers ``size`` = (width, height), then
       crop the ``crop`` ("center", placed as CenterCrop, or "random") window
       of that size; only the kept pixels are computed.
+
+    A step of a :class:`Pipeline` (see its examples).
     """
 
     resamples = True
@@ -222,7 +248,10 @@ class Resize(Step):
 class RandomResizedCrop(Step):
     """torchvision's RandomResizedCrop: a window of ``scale`` x the image area
     and aspect ratio (w / h) log-uniform in ``ratio`` (10 tries, then the
-    centre window with the ratio clamped), resized to ``size``."""
+    centre window with the ratio clamped), resized to ``size``.
+
+    A step of a :class:`Pipeline` (see its examples).
+    """
 
     resamples = True
     random = True
@@ -245,7 +274,10 @@ class RandomResizedCrop(Step):
 
 
 class HorizontalFlip(Step):
-    """Mirror left-right with probability ``p`` (a draw is made for every image)."""
+    """Mirror left-right with probability ``p`` (a draw is made for every image).
+
+    A step of a :class:`Pipeline` (see its examples).
+    """
 
     random = True
 
@@ -259,7 +291,10 @@ class HorizontalFlip(Step):
 
 
 class VerticalFlip(Step):
-    """Mirror top-bottom with probability ``p``."""
+    """Mirror top-bottom with probability ``p``.
+
+    A step of a :class:`Pipeline` (see its examples).
+    """
 
     random = True
 
@@ -276,7 +311,10 @@ class ConvertChannels(Step):
     """To "rgb", "bgr", "rgba", "bgra" or "gray".  Inputs with 1 channel are
     gray, 3 RGB, 4 RGBA.  Gray uses Pillow's luma (uint8: identical to
     ``convert("L")``); an added alpha is ``alpha`` (default: the dtype's full
-    intensity)."""
+    intensity).
+
+    A step of a :class:`Pipeline` (see its examples).
+    """
 
     def __init__(self, to, alpha=None):
         self.to = V.choice(to, CHANNELS, "to")
@@ -289,7 +327,10 @@ class Normalize(Step):
     """``(pixel / scale - mean) / std`` per channel into float32 or float16,
     ``layout`` "chw" (default, what torch models take) or "hwc".  ``scale``
     defaults to 255 for uint8, 65535 for uint16, 1 for float32.  Must be the
-    last step.  mean/std: one number, or one per output channel."""
+    last step.  mean/std: one number, or one per output channel.
+
+    A step of a :class:`Pipeline` (see its examples).
+    """
 
     def __init__(self, mean, std, *, dtype="float32", layout="chw", scale=None):
         self.mean = self._values(mean, "mean", False)
@@ -562,7 +603,7 @@ def _max_taps(n, resized, name, antialias):
 # the pipeline
 
 
-def key_seed(*parts):
+def key_seed(*parts) -> int:
     """A seed derived from ``parts`` (a run's seed and a stable key: a path, a
     row id, an epoch and index), the same in every process and run."""
     digest = hashlib.blake2b("\0".join(map(str, parts)).encode(), digest_size=8).digest()
@@ -589,9 +630,19 @@ class Pipeline:
     ConvertChannels; Normalize last.  The result equals running the steps one
     by one (flips placed before the resize use mirrored coefficient tables,
     so that holds exactly even where Pillow's tables are not symmetric).
+
+    Examples
+    --------
+    >>> import numpy as np, trainingsample as ts
+    >>> pipe = ts.Pipeline([ts.Resize((8, 6)), ts.ConvertChannels("gray")])
+    >>> pipe(np.zeros((2, 30, 40, 3), np.uint8)).shape  # an array in, an array out
+    (2, 6, 8, 1)
+    >>> ts.Pipeline([ts.Normalize(0.5, 0.5), ts.HorizontalFlip()])
+    Traceback (most recent call last):
+    ValueError: steps[0] Normalize must be the last step
     """
 
-    def __init__(self, steps):
+    def __init__(self, steps: Union[Step, Sequence[Step]]):
         if isinstance(steps, Step):
             steps = [steps]
         if not isinstance(steps, (list, tuple)):
@@ -659,7 +710,8 @@ class Pipeline:
     def _shape(e, w, h):
         return (e.cout, h, w) if e.chw else (h, w, e.cout)
 
-    def __call__(self, images, *, seed=None, return_params=False, out=None, mode="rgb", reducing_gap=2.0):
+    def __call__(self, images, *, seed: Union[Seed, Sequence[int]] = None, return_params: bool = False,
+                 out: Optional[np.ndarray] = None, mode: str = "rgb", reducing_gap: Optional[float] = 2.0):
         """Run on a list of (H, W[, C]) images or one (N, H, W, C) array, or
         on a list of image files (paths or encoded bytes; see below).
 
@@ -717,7 +769,8 @@ class Pipeline:
         return self.run(self.prepare(sources, seed=seed, mode=mode, reducing_gap=reducing_gap),
                         return_params=return_params, out=out)
 
-    def prepare(self, sources, *, seed=None, mode="rgb", reducing_gap=2.0):
+    def prepare(self, sources: Sequence[Source], *, seed: Union[Seed, Sequence[int]] = None, mode: str = "rgb",
+                reducing_gap: Optional[float] = 2.0):
         """The first half of a call on files: read the headers, draw the
         geometry, decode (at reduced scale) -- no kernel runs, so it needs
         no compiled code.  ``run`` does the rest; ``pipe(files, ...)`` is
@@ -760,7 +813,7 @@ class Pipeline:
             params.append(p)
         return _Prepared(self, batch, geos, pres, epis, shapes, params)
 
-    def run(self, prepared, *, return_params=False, out=None):
+    def run(self, prepared, *, return_params: bool = False, out: Optional[np.ndarray] = None):
         """Run the kernels on what ``prepare`` made (see __call__)."""
         if not isinstance(prepared, _Prepared) or prepared.pipeline is not self:
             raise TypeError("run takes what this pipeline's prepare returned")
@@ -775,7 +828,7 @@ class Pipeline:
         self._run(batch, geos, pres, epis, outs, full)
         return self._finish(batch, outs, full)
 
-    def warm(self, channels=3, dtype="uint8"):
+    def warm(self, channels: int = 3, dtype: str = "uint8") -> None:
         """Load (or compile) the kernels this pipeline runs on images of
         ``channels`` and ``dtype``, in the calling thread and on the pool:
         call it before forking workers (the preprocess CLI and
@@ -792,7 +845,7 @@ class Pipeline:
         if _engine.get_num_threads() > 1:
             self([np.zeros((768, 1024, channels), dt)])  # work enough for the pool's kernels
 
-    def image(self, image, *, seed=None, return_params=False):
+    def image(self, image: Image, *, seed: Seed = None, return_params: bool = False):
         """Run on one (H, W[, C]) image; returns one array (and its params)."""
         batch = V.single_batch(image)
         res = self([batch.arrays[0][0]], seed=seed, return_params=return_params)
@@ -966,7 +1019,8 @@ def _decode_all(infos, mode, scales):
         return list(ex.map(lambda a: tio.decode(a[0], mode, a[1]), zip(infos, scales)))
 
 
-def normalize(images, mean, std, *, dtype="float32", layout="chw", scale=None, out=None):
+def normalize(images: Images, mean: Union[float, Sequence[float]], std: Union[float, Sequence[float]], *,
+              dtype: str = "float32", layout: str = "chw", scale: Optional[float] = None, out: Optional[np.ndarray] = None):
     """``(pixel / scale - mean) / std`` per channel, in one pass.
 
     ``images``: a list of (H, W[, C]) images or one (N, H, W, C) array
@@ -975,6 +1029,13 @@ def normalize(images, mean, std, *, dtype="float32", layout="chw", scale=None, o
     array for array input, or ``out`` when given (a preallocated C-contiguous
     batch, e.g. ``torch.empty(...).numpy()``).  Outputs are C-contiguous, so
     ``torch.from_numpy`` shares their memory.
+
+    Examples
+    --------
+    >>> import numpy as np, trainingsample as ts
+    >>> x = ts.normalize(np.full((1, 2, 2, 3), 51, np.uint8), 0.2, 0.5)
+    >>> x.shape, x.dtype.name, float(np.abs(x).max()) < 1e-6
+    ((1, 3, 2, 2), 'float32', True)
     """
     pipe = Pipeline([Normalize(mean, std, dtype=dtype, layout=layout, scale=scale)])
     return pipe(images, out=out)

@@ -5,6 +5,8 @@ computed once and cached (see _coeffs.py).  Each resize runs the two 1-D
 passes in the cheaper order; the intermediate band stays in cache and has the
 output dtype, as in Pillow.  Work is split over frames and output row bands.
 """
+from __future__ import annotations
+
 import functools
 from dataclasses import dataclass
 from typing import ClassVar, NamedTuple, Optional
@@ -14,6 +16,7 @@ import numpy as np
 from . import _apply, _engine
 from . import kernels as K
 from . import _validate as V
+from ._types import Image, Images, List, Size, Sizes, Union
 from ._coeffs import ALIASES, INTERPOLATIONS, NONNEGATIVE, PRECISION_BITS, coefficients, mirrored, nearest_indices
 
 # Cost of moving one element into or out of the transposed tile of the
@@ -31,6 +34,14 @@ SMALL_OUTPUT = 64 * 64
 # Compact the horizontal pass's columns when the filter windows leave at
 # least this fraction of the spanned columns unread (antialias=False downscales).
 GAP_FRACTION = 0.25
+
+# Work of one output pixel of the pixel-pair kernel, for splitting it into
+# tasks only (never changes a result): 6 element-operations per channel (two
+# vertical and one horizontal blend of two taps) plus 4 element moves (each
+# TILE_COST) to gather the pixel pairs.  An estimate by operation count, not
+# timed on its own.
+PAIR_OPS_PER_CHANNEL = 6
+PAIR_MOVES = 4
 
 # Take K._pairs when it applies (tests switch it off to compare with ORDER_VH).
 PAIRS = True
@@ -312,7 +323,7 @@ def _conv_plan(h, w, c, oh, ow, dtype, name, antialias, virtual, mirror, pairs, 
     order = pass_order(h, w, c, rh, rw, dtype, name, antialias, pairs, boxes)
     if order == K.ORDER_VH and pairs and hl.cols.size and _few_taps(bv) and _few_taps(bh):
         # sparse columns, one or two taps: gather the pixel pairs (same results as VH)
-        order, work = K.ORDER_PAIRS, ow * (6 * c + 4 * TILE_COST)
+        order, work = K.ORDER_PAIRS, ow * (PAIR_OPS_PER_CHANNEL * c + PAIR_MOVES * TILE_COST)
         wv, wh = _two_columns(wv), _two_columns(wh)
     else:
         work = order_work(order, h, w, c, oh, ow, bv, bh, hl.ncol)
@@ -420,7 +431,8 @@ def _batch_items(batch, sizes):
     return list(zip(batch.arrays, sizes))
 
 
-def batch_resize_images(images, target_sizes, *, interpolation="bilinear", antialias=True):
+def batch_resize_images(images: Images, target_sizes: Sizes, *, interpolation: str = "bilinear",
+                        antialias: bool = True) -> Union[np.ndarray, List[np.ndarray]]:
     """Resize each image to exactly (width, height).
 
     Parameters
@@ -441,6 +453,27 @@ def batch_resize_images(images, target_sizes, *, interpolation="bilinear", antia
     uint8/uint16 results are rounded and clamped, with the intermediate pass
     rounded as Pillow does; uint8 is within 1 grey level of Pillow.  float32
     is not clamped.  Output dtype = input dtype.
+
+    Returns
+    -------
+    list or numpy.ndarray
+        A list for list input; an (N, height, width, C) array for array
+        input when all sizes are equal (else a list).
+
+    Raises
+    ------
+    ValueError, TypeError
+        Naming the argument, the index and the value (a size below 1, an
+        unknown interpolation, an unsupported dtype, a count mismatch).
+
+    Examples
+    --------
+    >>> import numpy as np, trainingsample as ts
+    >>> ts.batch_resize_images(np.zeros((4, 30, 40, 3), np.uint8), (20, 10)).shape
+    (4, 10, 20, 3)
+    >>> images = [np.zeros((30, 40, 3), np.uint8), np.zeros((20, 40, 3), np.uint8)]
+    >>> [o.shape for o in ts.batch_resize_images(images, [(8, 8), (4, 2)], interpolation="bicubic")]
+    [(8, 8, 3), (2, 4, 3)]
     """
     batch = V.as_batch(images)
     sizes = V.sizes(target_sizes, batch.count)
@@ -486,9 +519,24 @@ def _resize_one(image, size, interpolation, antialias):
     return dst4[0] if len(shape) == 3 else dst4[0, :, :, 0]
 
 
-def resize_image(image, size, *, interpolation="bilinear", antialias=True):
+def resize_image(image: Image, size: Size, *, interpolation: str = "bilinear", antialias: bool = True) -> Image:
     """Resize one (H, W) or (H, W, C) image to (width, height) (see
-    batch_resize_images)."""
+    :func:`batch_resize_images` for the filters and the rounding).
+
+    Examples
+    --------
+    >>> import numpy as np, trainingsample as ts
+    >>> img = np.array([[0, 100, 200, 250]] * 2, np.uint8)
+    >>> ts.resize_image(img, (2, 1), interpolation="box")  # the mean of each 2x2 block
+    array([[ 50, 225]], dtype=uint8)
+    >>> ts.resize_image(img, (2, 1))  # antialiased bilinear, as Pillow's Image.resize
+    array([[ 71, 207]], dtype=uint8)
+    >>> ts.resize_image(img, (6, 1), interpolation="nearest")
+    array([[  0, 100, 100, 200, 200, 250]], dtype=uint8)
+    >>> ts.resize_image(img, (0, 3))
+    Traceback (most recent call last):
+    ValueError: size width must be >= 1, got 0 in (0, 3)
+    """
     out = _resize_one(image, size, interpolation, antialias)
     if out is not None:
         return out
@@ -511,13 +559,21 @@ def _video(video, where):
     return V.kernel_array(arr4)[0], squeezed
 
 
-def batch_resize_videos(videos, target_sizes, *, interpolation="bilinear", antialias=True):
+def batch_resize_videos(videos, target_sizes: Sizes, *, interpolation: str = "bilinear",
+                        antialias: bool = True) -> Union[np.ndarray, List[np.ndarray]]:
     """Resize every frame of each video to (width, height).
 
     ``videos``: a list of (T, H, W[, C]) arrays, or one (N, T, H, W, C)
     array.  All frames of a video share one set of coefficients and are
     resized by the kernels without returning to Python per frame.
     Returns a list of (T, height, width[, C]) arrays, or one 5-D array.
+
+    Examples
+    --------
+    >>> import numpy as np, trainingsample as ts
+    >>> video = np.zeros((5, 30, 40), np.uint8)
+    >>> [o.shape for o in ts.batch_resize_videos([video, video[:2]], (8, 6))]
+    [(5, 6, 8), (2, 6, 8)]
     """
     if isinstance(videos, np.ndarray):
         if videos.ndim != 5:
@@ -550,8 +606,15 @@ def batch_resize_videos(videos, target_sizes, *, interpolation="bilinear", antia
     return [o[..., 0] if sq else o for o, (_, sq) in zip(outs, arrs)]
 
 
-def resize_video(video, size, *, interpolation="bilinear", antialias=True):
-    """Resize every frame of one (T, H, W[, C]) video to (width, height)."""
+def resize_video(video: np.ndarray, size: Size, *, interpolation: str = "bilinear", antialias: bool = True) -> np.ndarray:
+    """Resize every frame of one (T, H, W[, C]) video to (width, height).
+
+    Examples
+    --------
+    >>> import numpy as np, trainingsample as ts
+    >>> ts.resize_video(np.zeros((5, 30, 40, 3), np.uint8), (16, 12)).shape
+    (5, 12, 16, 3)
+    """
     arr4, sq = _video(video, "video")
     s = V.sizes(V.single(size, 2, "(width, height) pair", "size"), 1, "size")[0]
     out = resize_items([(arr4, s)], interpolation, antialias)[0]

@@ -9,7 +9,7 @@ def warmup(dtypes=("uint8", "uint16", "float32"), verbose=False):
 
     Call it once per machine (``python -m trainingsample warmup``) to fill
     numba's on-disk cache, or in a DataLoader ``worker_init_fn``.  Returns the
-    seconds it took.
+    seconds it took (see ``python -m trainingsample warmup`` in the README).
     """
     from ._coeffs import FILTERS
     from .color import (batch_calculate_luminance, batch_gray_to_rgb, batch_rgb_to_bgr, batch_rgb_to_gray,
