@@ -223,7 +223,7 @@ def test_span_resample_equals_float64_oracle(h, w, oh, ow, y0, y1, x0, x1, name,
     boxes = ((y0 * h, y1 * h), (x0 * w, x1 * w))
     r = resample_setup(img[None], oh, ow, np.dtype(dtype), name, True, (oh, ow, 0, 0), (False, False), boxes)
     dst = np.empty((1, oh, ow, 3), dtype)
-    _apply.run_item_calls([dst], [resample_call(img[None], dst, r)])
+    _apply.run([dst], [resample_call(img[None], dst, r)])
     mv = reference.resample_matrix(h, oh, name, True, boxes[0])
     mh = reference.resample_matrix(w, ow, name, True, boxes[1])
     ref = np.einsum("yi,ijc,xj->yxc", mv, img.astype(np.float64), mh)

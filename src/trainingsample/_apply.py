@@ -1,5 +1,7 @@
-"""Shared plumbing between the public API and the engine: output allocation,
-row-contiguous views, and turning results back into the caller's form."""
+"""Shared plumbing between the public API and the engine: the one dispatch
+path (``run``: every public function and the Pipeline hand their planned
+kernel calls to the engine through it), row-contiguous views, and turning
+results back into the caller's form (``finish``)."""
 from typing import Callable, NamedTuple, Optional
 
 import numpy as np
@@ -12,12 +14,14 @@ class ItemCall(NamedTuple):
     task; ``work`` is the element-operations per output row; ``claim(tasks,
     ctr)``, where not None, runs the tasks a thread claims from a shared
     counter (see _engine.run_claimed); row bands are cut at multiples of
-    ``quantum`` rows (see _engine.plan)."""
+    ``quantum`` rows (see _engine.plan); ``rows`` is the item's row count
+    when its output's axis 1 is not the rows (a CHW output)."""
 
     call: Callable
     work: float
     claim: Optional[Callable] = None
     quantum: int = 1
+    rows: Optional[int] = None
 
 
 def flat_rows(a4):
@@ -35,20 +39,11 @@ def flat_rows(a4):
     return None
 
 
-def run_items(items, call, work_per_row):
-    """Run ``call(k, f0, f1, y0, y1)`` over items (4-D output arrays).
-
-    ``items``: list of output 4-D arrays (rows are planned on the output);
-    ``work_per_row``: list of element-operations per output row of each item.
-    """
-    plan = [(a.shape[0], a.shape[1], wk) for a, wk in zip(items, work_per_row)]
-    _engine.run_plan(plan, call)
-
-
-def run_item_calls(outs, calls):
-    """Run a list of ItemCall, one per output 4-D array; a single item with
-    a ``claim`` has its kernels claim their tasks (no Python per task)."""
-    plan = [(a.shape[0], a.shape[1], c.work, c.quantum) for a, c in zip(outs, calls)]
+def run(outs, calls):
+    """Run a list of ItemCall, one per output 4-D array (frames on axis 0,
+    rows on axis 1 unless the call says otherwise); a single item with a
+    ``claim`` has its kernels claim their tasks (no Python per task)."""
+    plan = [(a.shape[0], a.shape[1] if c.rows is None else c.rows, c.work, c.quantum) for a, c in zip(outs, calls)]
     claim = calls[0].claim if len(calls) == 1 else None
     _engine.run_plan(plan, lambda k, f0, f1, y0, y1: calls[k].call(f0, f1, y0, y1), claim=claim)
 

@@ -20,6 +20,8 @@ array([[[3, 3, 3],
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from . import _apply, _engine
@@ -41,14 +43,12 @@ def _luminance(batch, standard):
         # integer RGB/RGBA rows stored flat: summed in contiguous lanes
         flats.append(_apply.flat_rows(a) if a.dtype != np.float32 and a.shape[3] in (3, 4) else None)
 
-    def call(k, f0, f1, y0, y1):
-        a = srcs[k]
-        if flats[k] is not None:
-            K.channel_row_sums_flat(flats[k], sums[k], _ACC[a.dtype], a.shape[3], f0, f1, y0, y1)
-        else:
-            K.channel_row_sums(a, sums[k], _ACC[a.dtype], f0, f1, y0, y1)
-
-    _apply.run_items(sums, call, [a.shape[2] * a.shape[3] for a in srcs])
+    calls = [
+        _apply.ItemCall(functools.partial(K.channel_row_sums_flat, f, s, _ACC[a.dtype], a.shape[3]) if f is not None
+                        else functools.partial(K.channel_row_sums, a, s, _ACC[a.dtype]), a.shape[2] * a.shape[3])
+        for a, s, f in zip(srcs, sums, flats)
+    ]
+    _apply.run(sums, calls)
     values = []
     for a, s in zip(srcs, sums):
         tot = s.sum(axis=1)  # (frames, 3): exact for integer images
@@ -138,10 +138,7 @@ def _convert(batch, out_channels, run):
     """Run a conversion kernel; ``out_channels=None`` keeps the input's count."""
     outs = [np.empty(a.shape[:3] + (out_channels or a.shape[3],), a.dtype) for a in batch.arrays]
 
-    def call(k, f0, f1, y0, y1):
-        run(batch.arrays[k], outs[k], f0, f1, y0, y1)
-
-    _apply.run_items(outs, call, [a.shape[2] * a.shape[3] for a in batch.arrays])
+    _apply.run(outs, [_apply.ItemCall(functools.partial(run, a, o), a.shape[2] * a.shape[3]) for a, o in zip(batch.arrays, outs)])
     return _apply.finish(batch, outs, keep_2d=False)
 
 

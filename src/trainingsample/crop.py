@@ -7,7 +7,7 @@ import numpy as np
 
 from . import _apply, _engine
 from . import _validate as V
-from ._types import Box, Boxes, Crops, Image, Images, Seed, Size, Sizes, Tuple
+from ._types import Box, Boxes, Crops, Image, Images, Seed, Size, Sizes
 
 
 # Crops of fewer bytes than this in one call are copied by numpy in the
@@ -49,8 +49,7 @@ def _crop(batch, boxes, copy, name, indexed=True, shared=None):
         outs = [s.copy() for s in srcs]
     else:
         outs = [np.empty(s.shape, s.dtype) for s in srcs]
-        calls = [_apply.copy_into(s, o) for s, o in zip(srcs, outs)]
-        _apply.run_items(outs, lambda k, f0, f1, y0, y1: calls[k](f0, f1, y0, y1), [o.shape[2] * o.shape[3] for o in outs])
+        _apply.run(outs, [_apply.ItemCall(_apply.copy_into(s, o), o.shape[2] * o.shape[3]) for s, o in zip(srcs, outs)])
     return _apply.finish(batch, outs)
 
 

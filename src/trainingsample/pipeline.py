@@ -27,6 +27,7 @@ True
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import numbers
@@ -34,7 +35,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import _engine
+from . import _apply, _engine
 from . import kernels as K
 from . import _validate as V
 from ._types import Image, Images, Optional, Seed, Sequence, Union
@@ -900,17 +901,8 @@ class Pipeline:
         return [np.empty((1,) + s, e.dtype) for s, e in zip(shapes, epis)], None
 
     def _finish(self, batch, outs, full):
-        if full is not None:
-            return full
-        if batch.is_array:
-            return [o[0] for o in outs]
-        res = []
-        for o, sq in zip(outs, batch.squeeze):
-            img = o[0]
-            if sq and self._norm is None and img.shape[2] == 1:
-                img = img[:, :, 0]
-            res.append(img)
-        return res
+        # an array batch has no ``full`` only when its outputs' shapes differ
+        return full if full is not None else _apply.finish(batch, outs, keep_2d=self._norm is None)
 
     # ---- execution
 
@@ -934,18 +926,15 @@ class Pipeline:
                 jobs.append((src, converted, pre.args()))
                 items[k] = (converted, g, None, e, dst)
         if jobs:
-
-            def convert(j, f0, f1, y0, y1):
-                src, converted, args = jobs[j]
-                K.epilogue(src, converted, *args, False, False, False, 0, src.shape[1], f0, f1, y0, y1)
-
-            _engine.run_plan([(d.shape[0], d.shape[1], d.shape[2] * d.shape[3] * 4) for _, d, _ in jobs], convert)
-        calls, plan = [], []
+            _apply.run([d for _, d, _ in jobs], [
+                _apply.ItemCall(functools.partial(K.epilogue, s, d, *args, False, False, False, 0, s.shape[1]),
+                                d.shape[2] * d.shape[3] * 4)
+                for s, d, args in jobs])
+        calls = []
         for src, g, _, e, dst in items:
             call, rows, work = self._task(src, g, e, dst)
-            calls.append(call)
-            plan.append((dst.shape[0], rows, work))
-        _engine.run_plan(plan, lambda k, f0, f1, y0, y1: calls[k](f0, f1, y0, y1))
+            calls.append(_apply.ItemCall(call, work, rows=rows))
+        _apply.run([dst for *_, dst in items], calls)
 
     def _task(self, src, g, e, dst):
         """``(call(f0, f1, y0, y1), rows, work per row)`` for one item whose

@@ -418,7 +418,7 @@ def resize_items(items, interpolation, antialias):
         dst4 = np.empty((src4.shape[0], oh, ow, src4.shape[3]), src4.dtype)
         outs.append(dst4)
         calls.append(_resize_call(src4, dst4, name, antialias))
-    _apply.run_item_calls(outs, calls)
+    _apply.run(outs, calls)
     return outs
 
 
@@ -515,7 +515,7 @@ def _resize_one(image, size, interpolation, antialias):
     if r.work * oh < _engine.MIN_PARALLEL_WORK or _engine.get_num_threads() == 1:
         resample_call(src4, dst4, r).call(0, 1, 0, oh)  # the one task the engine would plan
     else:
-        _apply.run_item_calls([dst4], [resample_call(src4, dst4, r)])
+        _apply.run([dst4], [resample_call(src4, dst4, r)])
     return dst4[0] if len(shape) == 3 else dst4[0, :, :, 0]
 
 
