@@ -4,7 +4,7 @@ from PIL import Image
 
 import trainingsample as ts
 from trainingsample import kernels as K
-from conftest import noise, photos
+from helpers import noise, photos
 from reference import luminance as oracle_luminance
 
 

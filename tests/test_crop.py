@@ -4,7 +4,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import trainingsample as ts
-from conftest import noise
+from helpers import noise
 
 
 class TestBoxCrop:

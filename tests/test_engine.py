@@ -11,7 +11,7 @@ import pytest
 import trainingsample as ts
 from trainingsample import _engine
 from trainingsample import kernels as K
-from conftest import noise
+from helpers import noise
 
 
 def test_thread_count_api(threads):

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import trainingsample as ts
-from conftest import noise
+from helpers import noise
 from reference import luminance as oracle_luminance
 from trainingsample import _engine
 from trainingsample.crop import SERIAL_COPY_BYTES

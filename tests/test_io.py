@@ -16,7 +16,7 @@ from trainingsample._coeffs import coefficients
 from trainingsample.resize import resample_call, resample_setup
 
 import reference
-from conftest import photos
+from helpers import photos
 
 
 def _jpeg(arr, quality=90, **kw):

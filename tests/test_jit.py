@@ -163,7 +163,7 @@ def test_pipeline_warm_loads_what_calls_on_files_run(tmp_path):
     kernel signature: forked workers need nothing more."""
     from PIL import Image
 
-    from conftest import photos
+    from helpers import photos
 
     Image.fromarray(photos()["chelsea"]).resize((1200, 800)).save(tmp_path / "wide.jpg", quality=90)
     Image.fromarray(photos()["coffee"]).resize((500, 900)).save(tmp_path / "tall.jpg", quality=90)

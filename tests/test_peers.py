@@ -16,7 +16,7 @@ from trainingsample import kernels as K
 from trainingsample import pipeline as P
 from trainingsample import resize as R
 from trainingsample import _validate as V
-from conftest import PIL_FILTERS, noise, photos, replay
+from helpers import PIL_FILTERS, noise, photos, replay
 from reference import resize as oracle_resize
 from reference import resize_rounded, tie_pixels
 

@@ -13,7 +13,7 @@ from PIL import Image
 
 import trainingsample as ts
 from trainingsample import kernels as K
-from conftest import noise, photos, replay
+from helpers import noise, photos, replay
 
 MEAN, STD = np.array(ts.IMAGENET_MEAN), np.array(ts.IMAGENET_STD)
 

@@ -13,7 +13,7 @@ from PIL import Image
 import trainingsample as ts
 import trainingsample.io as tio
 from trainingsample.cli import preprocess as P
-from conftest import noise
+from helpers import noise
 
 
 def make_src(folder, rng):
@@ -356,7 +356,7 @@ def test_bad_files_are_per_file_errors_naming_the_cause(tmp_path, rng, monkeypat
 
 
 def test_reduced_decode_in_the_cli(tmp_path):
-    from conftest import photos
+    from helpers import photos
 
     src = tmp_path / "src"
     src.mkdir()
@@ -418,7 +418,7 @@ def test_stream_with_kernels_loading_equals_file_by_file(tmp_path, rng):
 
 
 def test_jpeg_outputs_are_quality_jpegs_of_the_pipeline_output(tmp_path, rng):
-    from conftest import photos
+    from helpers import photos
 
     src = tmp_path / "src"
     src.mkdir()

@@ -9,7 +9,7 @@ ray = pytest.importorskip("ray")
 import trainingsample as ts  # noqa: E402
 from trainingsample.cli import preprocess as P  # noqa: E402
 from trainingsample.integrations.ray import _key_seed, map_batches, pipeline_fn  # noqa: E402
-from conftest import noise  # noqa: E402
+from helpers import noise  # noqa: E402
 
 
 @pytest.fixture(scope="module")

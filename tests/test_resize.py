@@ -8,7 +8,7 @@ import trainingsample as ts
 from trainingsample import _engine
 from trainingsample import kernels as K
 from trainingsample import resize as R
-from conftest import PIL_FILTERS, noise, photos
+from helpers import PIL_FILTERS, noise, photos
 from reference import resize as oracle_resize
 from reference import resize_rounded, tie_pixels
 

@@ -6,7 +6,7 @@ torch = pytest.importorskip("torch")
 
 import trainingsample as ts  # noqa: E402
 from trainingsample.integrations.torch import PipelineDataset, data_loader, sample_seed, worker_init_fn  # noqa: E402
-from conftest import noise  # noqa: E402
+from helpers import noise  # noqa: E402
 
 PIPE = ts.Pipeline([ts.RandomResizedCrop(32), ts.HorizontalFlip(), ts.Normalize(ts.IMAGENET_MEAN, ts.IMAGENET_STD)])
 
@@ -99,7 +99,7 @@ def folder(tmp_path, rng):
     """An ImageFolder tree: two classes, JPEG and PNG files, one broken."""
     from PIL import Image
 
-    from conftest import photos
+    from helpers import photos
 
     ph = photos()
     (tmp_path / "cat" / "deep").mkdir(parents=True)

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 import trainingsample as ts
-from conftest import noise
+from helpers import noise
 
 
 def test_seed_example(rng):
