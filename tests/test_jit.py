@@ -188,3 +188,48 @@ def test_pipeline_warm_loads_what_calls_on_files_run(tmp_path):
     out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "wide.jpg"), str(tmp_path / "tall.jpg")],
                          capture_output=True, text=True, check=True).stdout.split()
     assert out == ["-"], out
+
+
+def test_cache_works_when_the_package_directory_is_read_only(tmp_path):
+    """An install whose package directory cannot be written (a read-only
+    site-packages): numba caches the kernels in the user-wide cache
+    directory instead, and a second process loads them from there.  The
+    package is a read-only copy; as root, whom permissions do not stop, the
+    subprocess makes numba's in-tree check fail as a read-only directory
+    makes it fail for anyone else."""
+    import os
+    import shutil
+    import stat
+
+    pkg = tmp_path / "site" / "trainingsample"
+    shutil.copytree(SRC, pkg, ignore=shutil.ignore_patterns("__pycache__"))
+    for p in [pkg, *pkg.rglob("*")]:
+        p.chmod(p.stat().st_mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
+    code = (
+        "import os, numba.core.caching as c\n"
+        "if os.geteuid() == 0:\n"
+        "    real = c.InTreeCacheLocator.ensure_cache_path\n"
+        "    def refuse(self):\n"
+        "        if self.get_cache_path().startswith(os.environ['RO_PKG']):\n"
+        "            raise PermissionError(13, 'read-only', self.get_cache_path())\n"
+        "        return real(self)\n"
+        "    c.InTreeCacheLocator.ensure_cache_path = refuse\n"
+        "import numpy as np, trainingsample as ts\n"
+        "from trainingsample import kernels as K\n"
+        "assert ts.__file__.startswith(os.environ['RO_PKG']), ts.__file__\n"
+        "ts.calculate_luminance(np.zeros((9, 11, 3), np.uint8))\n"
+        "print(sum(K.image_channel_sums.stats.cache_hits.values()), sum(K.image_channel_sums.stats.cache_misses.values()))"
+    )
+    env = dict(os.environ, PYTHONPATH=str(tmp_path / "site"), XDG_CACHE_HOME=str(tmp_path / "cache"), RO_PKG=str(pkg))
+    env.pop("NUMBA_CACHE_DIR", None)
+    try:
+        runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env) for _ in range(2)]
+        for r in runs:
+            assert r.returncode == 0, r.stderr[-2000:]
+        assert runs[0].stdout.split() == ["0", "1"], runs[0].stdout  # compiled ...
+        assert runs[1].stdout.split() == ["1", "0"], runs[1].stdout  # ... and loaded from the cache
+        assert not list(pkg.rglob("*.nbi")), "wrote into the read-only package"
+        assert any("color" in p.name for p in (tmp_path / "cache").rglob("*.nbi")), "no user-wide cache index"
+    finally:
+        for p in [pkg, *pkg.rglob("*")]:
+            p.chmod(p.stat().st_mode | stat.S_IWUSR)
