@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 ray = pytest.importorskip("ray")
+pytestmark = pytest.mark.slow  # integrations: a Ray instance per module
 
 import trainingsample as ts  # noqa: E402
 from trainingsample.cli import preprocess as P  # noqa: E402

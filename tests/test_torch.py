@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
+pytestmark = pytest.mark.slow  # integrations: forked DataLoader workers
 
 import trainingsample as ts  # noqa: E402
 from trainingsample.integrations.torch import PipelineDataset, data_loader, sample_seed, worker_init_fn  # noqa: E402
