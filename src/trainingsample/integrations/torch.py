@@ -1,13 +1,15 @@
 """PyTorch DataLoader recipe: whole batches through one Pipeline call per
 worker, tensors shared with numpy (no copy), no core oversubscription.
 
->>> import trainingsample as ts
+>>> import numpy as np, trainingsample as ts
 >>> from trainingsample.integrations.torch import PipelineDataset, data_loader
 >>> pipe = ts.Pipeline([ts.RandomResizedCrop(224), ts.HorizontalFlip(),
 ...                     ts.Normalize(ts.IMAGENET_MEAN, ts.IMAGENET_STD)])
->>> ds = PipelineDataset(images, pipe, labels=labels, seed=0)   # images: arrays, or paths + loader=
->>> for x, y in data_loader(ds, batch_size=64, shuffle=True, num_workers=2):   # doctest: +SKIP
-...     ...   # x: (64, 3, 224, 224) float32 tensor
+>>> images = [np.zeros((300, 400, 3), np.uint8)] * 8       # arrays, or paths (decoded in the workers)
+>>> ds = PipelineDataset(images, pipe, labels=list(range(8)), seed=0)
+>>> x, y = next(iter(data_loader(ds, batch_size=4, num_workers=0)))   # num_workers=2 forks workers
+>>> tuple(x.shape), x.dtype, y.tolist()
+((4, 3, 224, 224), torch.float32, [0, 1, 2, 3])
 
 * Each worker gets a list of indices (a ``BatchSampler``) and runs the whole
   batch through the pipeline on ``cpus // num_workers`` threads
