@@ -34,6 +34,7 @@ import time
 
 import numpy as np
 
+from . import _validate as V
 from . import kernels as K
 
 ENV_VAR = "TRAININGSAMPLE_NUM_THREADS"
@@ -73,24 +74,11 @@ def available_cpus():
         return max(1, os.cpu_count() or 1)
 
 
-def _parse_threads(value, source):
-    if isinstance(value, bool) or not isinstance(value, int):
-        try:
-            if isinstance(value, str):
-                value = int(value.strip(), 10)
-            else:
-                raise TypeError
-        except (TypeError, ValueError):
-            raise ValueError(f"{source} must be a positive integer, got {value!r}") from None
-    if value < 1:
-        raise ValueError(f"{source} must be a positive integer, got {value!r}")
-    return value
-
 
 def _default_threads():
     env = os.environ.get(ENV_VAR)
     if env is not None and env.strip() != "":
-        return _parse_threads(env, f"environment variable {ENV_VAR}")
+        return V.parse_threads(env, f"environment variable {ENV_VAR}")
     return available_cpus()
 
 
@@ -116,11 +104,7 @@ class limit_threads:
     """
 
     def __init__(self, n):
-        if isinstance(n, bool) or not isinstance(n, int):
-            raise TypeError(f"limit_threads() takes a positive int, got {n!r} ({type(n).__name__})")
-        if n < 1:
-            raise ValueError(f"limit_threads() takes a positive int, got {n}")
-        self.n = n
+        self.n = V.thread_count(n, "limit_threads")
 
     def __enter__(self):
         stack = _limits.__dict__.setdefault("stack", [])
@@ -163,10 +147,7 @@ def set_num_threads(n):
     ValueError: ...
     """
     global _num_threads
-    if isinstance(n, bool) or not isinstance(n, int):
-        raise TypeError(f"set_num_threads() takes a positive int, got {n!r} ({type(n).__name__})")
-    if n < 1:
-        raise ValueError(f"set_num_threads() takes a positive int, got {n}")
+    V.thread_count(n, "set_num_threads")
     with _state_lock:
         _num_threads = n
 

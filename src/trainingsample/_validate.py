@@ -3,10 +3,13 @@
 Each validator raises TypeError (wrong kind of thing) or ValueError (right kind,
 wrong value) naming the argument, the index and the offending value.
 """
+import math
 import numbers
 import operator
 
 import numpy as np
+
+from ._coeffs import ALIASES, INTERPOLATIONS
 
 SUPPORTED_DTYPES = (np.dtype(np.uint8), np.dtype(np.uint16), np.dtype(np.float32))
 _DTYPE_NAMES = ", ".join(d.name for d in SUPPORTED_DTYPES)
@@ -340,3 +343,117 @@ def flag(value, name):
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name} must be True or False, got {value!r}")
     return bool(value)
+
+
+# --------------------------------------------------------------------------
+# pipeline steps, colour conversions, threads
+
+
+def size_or_int(size, name, allow_int=True):
+    """(width, height) from a pair, or from one int N meaning (N, N)."""
+    if allow_int and isinstance(size, numbers.Integral) and not isinstance(size, bool):
+        size = (size, size)
+    return sizes(single(size, 2, "(width, height) pair" + (" or one int" if allow_int else ""), name), 1, name)[0]
+
+
+def side(value, name):
+    """One side length in [1, MAX_SIDE]."""
+    v = _int(value, name)
+    if v < 1 or v > MAX_SIDE:
+        raise ValueError(f"{name} must be in [1, {MAX_SIDE}], got {v}")
+    return v
+
+
+def probability(p, name="p"):
+    if isinstance(p, bool) or not isinstance(p, numbers.Real):
+        raise TypeError(f"{name} must be a number in [0, 1], got {p!r}")
+    if not 0.0 <= float(p) <= 1.0:
+        raise ValueError(f"{name} must be in [0, 1], got {p!r}")
+    return float(p)
+
+
+def number_range(values, name, positive):
+    """A (low, high) pair of finite numbers, low <= high (> 0 if ``positive``)."""
+    if not isinstance(values, (list, tuple)) or len(values) != 2:
+        raise TypeError(f"{name} must be a (low, high) pair of numbers, got {values!r}")
+    lo, hi = values
+    for k, v in enumerate(values):
+        if isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(v):
+            raise TypeError(f"{name}[{k}] must be a finite number, got {v!r}")
+        if v <= 0 if positive else v < 0:
+            raise ValueError(f"{name}[{k}] must be > 0, got {v!r}")
+    if lo > hi:
+        raise ValueError(f"{name} must have low <= high, got {values!r}")
+    return float(lo), float(hi)
+
+
+def interpolation_option(interpolation, antialias):
+    """(filter name with aliases resolved, antialias flag)."""
+    key = choice(interpolation, INTERPOLATIONS, "interpolation")
+    return ALIASES.get(key, key), flag(antialias, "antialias")
+
+
+def per_channel(values, name, nonzero):
+    """One finite number, or a non-empty sequence of them (one per channel)."""
+    if isinstance(values, np.ndarray):
+        values = values.tolist()
+    if isinstance(values, numbers.Real) and not isinstance(values, bool):
+        values = (values,)
+    if not isinstance(values, (list, tuple)) or not values:
+        raise TypeError(f"{name} must be a number or a non-empty sequence of numbers, got {values!r}")
+    out = []
+    for k, v in enumerate(values):
+        if isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(v):
+            raise TypeError(f"{name}[{k}] must be a finite number, got {v!r}")
+        if nonzero and v == 0:
+            raise ValueError(f"{name}[{k}] must not be 0")
+        out.append(float(v))
+    return tuple(out)
+
+
+def finite_or_none(value, name):
+    """None, or a finite real number (not a bool)."""
+    if value is not None and (isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value)):
+        raise TypeError(f"{name} must be a finite number or None, got {value!r}")
+    return value
+
+
+def alpha_value(alpha, dtype):
+    """The alpha channel's value for ``dtype`` images (None: opaque)."""
+    if alpha is None:
+        return dtype.type(FULL_SCALE[dtype])
+    if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.integer, np.floating)):
+        raise TypeError(f"alpha must be a number, got {alpha!r}")
+    if dtype.kind == "u":
+        info = np.iinfo(dtype)
+        if not float(alpha).is_integer() or not info.min <= alpha <= info.max:
+            raise ValueError(f"alpha must be an integer in [{info.min}, {info.max}] for {dtype} images, got {alpha!r}")
+        return dtype.type(int(alpha))
+    if not np.isfinite(alpha):
+        raise ValueError(f"alpha must be finite, got {alpha!r}")
+    return dtype.type(alpha)
+
+
+def thread_count(n, function):
+    """A positive int given to ``function`` (set_num_threads, limit_threads)."""
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise TypeError(f"{function}() takes a positive int, got {n!r} ({type(n).__name__})")
+    if n < 1:
+        raise ValueError(f"{function}() takes a positive int, got {n}")
+    return n
+
+
+def parse_threads(value, source):
+    """A positive thread count from an int or a decimal string (an
+    environment variable), named by ``source``."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        try:
+            if isinstance(value, str):
+                value = int(value.strip(), 10)
+            else:
+                raise TypeError
+        except (TypeError, ValueError):
+            raise ValueError(f"{source} must be a positive integer, got {value!r}") from None
+    if value < 1:
+        raise ValueError(f"{source} must be a positive integer, got {value!r}")
+    return value

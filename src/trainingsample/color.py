@@ -119,20 +119,6 @@ def calculate_luminance(image: Image, *, standard: str = "bt601") -> float:
     return float(_luminance(V.single_batch(image, channels=(1, 3, 4)), standard)[0][0])
 
 
-def _alpha_value(alpha, dtype):
-    if alpha is None:
-        return dtype.type(V.FULL_SCALE[dtype])  # opaque
-    if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.integer, np.floating)):
-        raise TypeError(f"alpha must be a number, got {alpha!r}")
-    if dtype.kind == "u":
-        info = np.iinfo(dtype)
-        if not float(alpha).is_integer() or not info.min <= alpha <= info.max:
-            raise ValueError(f"alpha must be an integer in [{info.min}, {info.max}] for {dtype} images, got {alpha!r}")
-        return dtype.type(int(alpha))
-    if not np.isfinite(alpha):
-        raise ValueError(f"alpha must be finite, got {alpha!r}")
-    return dtype.type(alpha)
-
 
 def _convert(batch, out_channels, run):
     """Run a conversion kernel; ``out_channels=None`` keeps the input's count."""
@@ -144,7 +130,7 @@ def _convert(batch, out_channels, run):
 
 def _rgba(batch, alpha):
     # validate alpha for every dtype present before any work
-    values = {a.dtype: _alpha_value(alpha, a.dtype) for a in batch.arrays}
+    values = {a.dtype: V.alpha_value(alpha, a.dtype) for a in batch.arrays}
 
     def run(s, d, *r):
         s3 = _apply.flat_rows(s)

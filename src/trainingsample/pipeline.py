@@ -39,7 +39,7 @@ from . import _apply, _engine
 from . import kernels as K
 from . import _validate as V
 from ._types import Image, Images, Optional, Seed, Sequence, Union
-from ._coeffs import ALIASES, FILTERS, INTERPOLATIONS
+from ._coeffs import FILTERS
 from .crop import as_generator
 from .io import Source, is_source
 from .resize import copy_plan, resample_call, resample_setup
@@ -52,51 +52,6 @@ NORM_DTYPES = ("float32", "float16")
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
-
-
-# --------------------------------------------------------------------------
-# argument checks shared by the steps
-
-
-def _size(size, name, allow_int=True):
-    """(width, height) from a pair, or from one int N meaning (N, N)."""
-    if allow_int and isinstance(size, numbers.Integral) and not isinstance(size, bool):
-        size = (size, size)
-    return V.sizes(V.single(size, 2, "(width, height) pair" + (" or one int" if allow_int else ""), name), 1, name)[0]
-
-
-def _positive_int(value, name):
-    v = V._int(value, name)
-    if v < 1 or v > V.MAX_SIDE:
-        raise ValueError(f"{name} must be in [1, {V.MAX_SIDE}], got {v}")
-    return v
-
-
-def _prob(p, name="p"):
-    if isinstance(p, bool) or not isinstance(p, numbers.Real):
-        raise TypeError(f"{name} must be a number in [0, 1], got {p!r}")
-    if not 0.0 <= float(p) <= 1.0:
-        raise ValueError(f"{name} must be in [0, 1], got {p!r}")
-    return float(p)
-
-
-def _range(values, name, positive):
-    if not isinstance(values, (list, tuple)) or len(values) != 2:
-        raise TypeError(f"{name} must be a (low, high) pair of numbers, got {values!r}")
-    lo, hi = values
-    for k, v in enumerate(values):
-        if isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(v):
-            raise TypeError(f"{name}[{k}] must be a finite number, got {v!r}")
-        if v <= 0 if positive else v < 0:
-            raise ValueError(f"{name}[{k}] must be > 0, got {v!r}")
-    if lo > hi:
-        raise ValueError(f"{name} must have low <= high, got {values!r}")
-    return float(lo), float(hi)
-
-
-def _interp(interpolation, antialias):
-    key = V.choice(interpolation, INTERPOLATIONS, "interpolation")
-    return ALIASES.get(key, key), V.flag(antialias, "antialias")
 
 
 # --------------------------------------------------------------------------
@@ -157,7 +112,7 @@ class CenterCrop(Step):
     """
 
     def __init__(self, size):
-        self.size = _size(size, "size")
+        self.size = V.size_or_int(size, "size")
 
     def plan(self, g, rng, taken, where, k):
         x, y = center_origin(_fits(g.size, self, where, k), self.size)
@@ -174,7 +129,7 @@ class RandomCrop(Step):
     random = True
 
     def __init__(self, size):
-        self.size = _size(size, "size")
+        self.size = V.size_or_int(size, "size")
 
     def plan(self, g, rng, taken, where, k):
         cur = _fits(g.size, self, where, k)
@@ -204,10 +159,10 @@ class Resize(Step):
     def __init__(self, size, mode="exact", *, interpolation="bilinear", antialias=True, crop="center"):
         self.mode = V.choice(mode, RESIZE_MODES, "mode")
         if self.mode in ("shorter", "longer"):
-            self.size = _positive_int(size, "size")
+            self.size = V.side(size, "size")
         else:
-            self.size = _size(size, "size")
-        self.interpolation, self.antialias = _interp(interpolation, antialias)
+            self.size = V.size_or_int(size, "size")
+        self.interpolation, self.antialias = V.interpolation_option(interpolation, antialias)
         self.crop = V.choice(crop, FILL_CROPS, "crop")
 
     @property
@@ -258,12 +213,12 @@ class RandomResizedCrop(Step):
     random = True
 
     def __init__(self, size, scale=(0.08, 1.0), ratio=(3 / 4, 4 / 3), *, interpolation="bilinear", antialias=True):
-        self.size = _size(size, "size")
-        self.scale = _range(scale, "scale", positive=True)
+        self.size = V.size_or_int(size, "size")
+        self.scale = V.number_range(scale, "scale", positive=True)
         if self.scale[1] > 1.0:
             raise ValueError(f"scale[1] must be <= 1 (a fraction of the image area), got {scale[1]!r}")
-        self.ratio = _range(ratio, "ratio", positive=True)
-        self.interpolation, self.antialias = _interp(interpolation, antialias)
+        self.ratio = V.number_range(ratio, "ratio", positive=True)
+        self.interpolation, self.antialias = V.interpolation_option(interpolation, antialias)
 
     def plan(self, g, rng, taken, where, k):
         cur = g.size
@@ -283,7 +238,7 @@ class HorizontalFlip(Step):
     random = True
 
     def __init__(self, p=0.5):
-        self.p = _prob(p)
+        self.p = V.probability(p)
 
     def plan(self, g, rng, taken, where, k):
         if rng.random() < self.p:
@@ -300,7 +255,7 @@ class VerticalFlip(Step):
     random = True
 
     def __init__(self, p=0.5):
-        self.p = _prob(p)
+        self.p = V.probability(p)
 
     def plan(self, g, rng, taken, where, k):
         if rng.random() < self.p:
@@ -319,9 +274,7 @@ class ConvertChannels(Step):
 
     def __init__(self, to, alpha=None):
         self.to = V.choice(to, CHANNELS, "to")
-        if alpha is not None and (isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or not math.isfinite(alpha)):
-            raise TypeError(f"alpha must be a finite number or None, got {alpha!r}")
-        self.alpha = alpha
+        self.alpha = V.finite_or_none(alpha, "alpha")
 
 
 class Normalize(Step):
@@ -334,34 +287,16 @@ class Normalize(Step):
     """
 
     def __init__(self, mean, std, *, dtype="float32", layout="chw", scale=None):
-        self.mean = self._values(mean, "mean", False)
-        self.std = self._values(std, "std", True)
+        self.mean = V.per_channel(mean, "mean", False)
+        self.std = V.per_channel(std, "std", True)
         self.dtype = V.choice(dtype, NORM_DTYPES, "dtype")
         self.layout = V.choice(layout, LAYOUTS, "layout")
-        if scale is not None:
-            if isinstance(scale, bool) or not isinstance(scale, numbers.Real) or not math.isfinite(scale):
-                raise TypeError(f"scale must be a finite number or None, got {scale!r}")
+        if V.finite_or_none(scale, "scale") is not None:
             if scale <= 0:
                 raise ValueError(f"scale must be > 0, got {scale!r}")
             scale = float(scale)
         self.scale = scale
 
-    @staticmethod
-    def _values(values, name, nonzero):
-        if isinstance(values, np.ndarray):
-            values = values.tolist()
-        if isinstance(values, numbers.Real) and not isinstance(values, bool):
-            values = (values,)
-        if not isinstance(values, (list, tuple)) or not values:
-            raise TypeError(f"{name} must be a number or a non-empty sequence of numbers, got {values!r}")
-        out = []
-        for k, v in enumerate(values):
-            if isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(v):
-                raise TypeError(f"{name}[{k}] must be a finite number, got {v!r}")
-            if nonzero and v == 0:
-                raise ValueError(f"{name}[{k}] must not be 0")
-            out.append(float(v))
-        return tuple(out)
 
 
 # --------------------------------------------------------------------------
