@@ -144,7 +144,7 @@ def set_num_threads(n):
     >>> ts.set_num_threads(before)
     >>> ts.set_num_threads(0)
     Traceback (most recent call last):
-    ValueError: ...
+    ValueError: set_num_threads() takes a positive int, got 0
     """
     global _num_threads
     V.thread_count(n, "set_num_threads")

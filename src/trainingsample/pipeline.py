@@ -115,9 +115,7 @@ class CenterCrop(Step):
         self.size = V.size_or_int(size, "size")
 
     def plan(self, g, rng, taken, where, k):
-        x, y = center_origin(_fits(g.size, self, where, k), self.size)
-        g.crop(x, y, *self.size)
-        taken.append({"op": "crop", "box": (x, y) + self.size})
+        _crop_window(g, None, taken, _fits(g.size, self, where, k), self.size)
 
 
 class RandomCrop(Step):
@@ -132,12 +130,7 @@ class RandomCrop(Step):
         self.size = V.size_or_int(size, "size")
 
     def plan(self, g, rng, taken, where, k):
-        cur = _fits(g.size, self, where, k)
-        cw, ch = self.size
-        x = int(rng.integers(0, cur[0] - cw + 1))
-        y = int(rng.integers(0, cur[1] - ch + 1))
-        g.crop(x, y, cw, ch)
-        taken.append({"op": "crop", "box": (x, y, cw, ch)})
+        _crop_window(g, rng, taken, _fits(g.size, self, where, k), self.size)
 
 
 class Resize(Step):
@@ -191,14 +184,7 @@ class Resize(Step):
         g.resize_to(tw, th, self.interpolation, self.antialias)
         taken.append({"op": "resize", "size": (tw, th), "interpolation": self.interpolation, "antialias": self.antialias})
         if self.mode == "fill":
-            fw, fh = self.size
-            if self.crop == "center":
-                x, y = center_origin((tw, th), self.size)
-            else:
-                x = int(rng.integers(0, tw - fw + 1))
-                y = int(rng.integers(0, th - fh + 1))
-            g.crop(x, y, fw, fh)
-            taken.append({"op": "crop", "box": (x, y, fw, fh)})
+            _crop_window(g, rng if self.crop == "random" else None, taken, (tw, th), self.size)
 
 
 class RandomResizedCrop(Step):
@@ -420,6 +406,20 @@ def _fits(cur, step, where, k):
             f"at that step, of width {cur[0]} and height {cur[1]}"
         )
     return cur
+
+
+def _crop_window(g, rng, taken, cur, size):
+    """Crop a ``size`` window of the (width, height) ``cur`` image: at
+    torchvision's centre origin when ``rng`` is None, else at a uniform
+    random origin (x drawn before y)."""
+    cw, ch = size
+    if rng is None:
+        x, y = center_origin(cur, size)
+    else:
+        x = int(rng.integers(0, cur[0] - cw + 1))
+        y = int(rng.integers(0, cur[1] - ch + 1))
+    g.crop(x, y, cw, ch)
+    taken.append({"op": "crop", "box": (x, y, cw, ch)})
 
 
 def _plan_geometry(steps, w, h, rng, where):
