@@ -80,3 +80,29 @@ def test_only_the_benchmarks_import_the_benchmarks():
     for m, p in modules.items():
         if not m.startswith("trainingsample.bench"):
             assert not {n for n in _imports(m, p, modules) if n.startswith("trainingsample.bench")}, m
+
+
+# The argument checks live in _validate (its docstring names the two other
+# kinds of message: io's DecodeError, the CLI's flag checks).  Modules that
+# run no user-facing checks of their own: everything but those.
+CHECKS_ELSEWHERE = ("trainingsample._validate", "trainingsample.cli", "trainingsample.bench")
+
+
+def _raises_of_argument_errors(path):
+    """(line, exception name) of each ``raise TypeError(...)`` or
+    ``raise ValueError(...)`` in the file."""
+    out = []
+    for node in ast.walk(ast.parse(open(path).read())):
+        if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
+            f = node.exc.func
+            if isinstance(f, ast.Name) and f.id in ("TypeError", "ValueError"):
+                out.append((node.lineno, f.id))
+    return out
+
+
+def test_argument_checks_live_in_validate():
+    modules = _modules()
+    assert _raises_of_argument_errors(modules["trainingsample._validate"])  # the rule sees raises
+    bad = {m: _raises_of_argument_errors(p) for m, p in modules.items()
+           if not any(m == o or m.startswith(o + ".") for o in CHECKS_ELSEWHERE)}
+    assert not {m: v for m, v in bad.items() if v}, "raise outside _validate: " + repr({m: v for m, v in bad.items() if v})

@@ -1,7 +1,15 @@
-"""Input validation and normalisation: every user-facing error message lives here.
+"""Input validation and normalisation: every argument check of the library lives here.
 
 Each validator raises TypeError (wrong kind of thing) or ValueError (right kind,
-wrong value) naming the argument, the index and the offending value.
+wrong value) naming the argument, the index and the offending value.  That
+includes the checks that can only run while planning (a pipeline step
+against the image it meets: ``crop_fits``, ``conversion``, ...).
+
+Two other kinds of message live with what they describe: a file that cannot
+be read or decoded is ``io.DecodeError`` (the file and the cause, raised
+while decoding), and the command line's flag checks are in
+``cli/preprocess.py`` (they name flags such as ``--size`` and exit with
+status 2).
 """
 import math
 import numbers
@@ -456,4 +464,236 @@ def parse_threads(value, source):
             raise ValueError(f"{source} must be a positive integer, got {value!r}") from None
     if value < 1:
         raise ValueError(f"{source} must be a positive integer, got {value!r}")
+    return value
+
+
+def upper_fraction(value, name):
+    """The high end of a (low, high) fraction range must be <= 1."""
+    if value > 1.0:
+        raise ValueError(f"{name}[1] must be <= 1 (a fraction of the image area), got {value!r}")
+
+
+def positive_or_none(value, name):
+    """None, or a finite number > 0 (as a float)."""
+    if finite_or_none(value, name) is None:
+        return None
+    if value <= 0:
+        raise ValueError(f"{name} must be > 0, got {value!r}")
+    return float(value)
+
+
+# --------------------------------------------------------------------------
+# videos, seeds, outputs, files
+
+
+def video(arr, where):
+    """A (T, H, W) or (T, H, W, C) frame stack of a supported dtype, not empty."""
+    if arr.ndim not in (3, 4):
+        raise ValueError(f"{where} must have shape (T, H, W) or (T, H, W, C), got shape {arr.shape}")
+    _check_dtype(arr, where)
+    if 0 in arr.shape[1:3] or (arr.ndim == 4 and arr.shape[3] == 0):
+        raise ValueError(f"{where} is empty: shape {arr.shape}")
+
+
+def video_batch(videos):
+    """``videos`` of batch_resize_videos: a 5-D array (checked here) or a list."""
+    if isinstance(videos, np.ndarray):
+        if videos.ndim != 5:
+            raise ValueError(
+                f"videos must be a list of (T, H, W[, C]) arrays or one (N, T, H, W, C) array, "
+                f"got an array of shape {videos.shape}"
+            )
+        _check_dtype(videos, "videos")
+        if 0 in videos.shape[2:]:
+            raise ValueError(f"videos is empty: shape {videos.shape}")
+    elif not isinstance(videos, (list, tuple)):
+        raise TypeError(f"videos must be a list or tuple of arrays or one 5-D array, got {type(videos).__name__}")
+
+
+def seed_value(seed, name):
+    """None, a non-negative int or a numpy Generator (returned as is)."""
+    if seed is None or isinstance(seed, np.random.Generator):
+        return seed
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise TypeError(f"{name} must be None, a non-negative int or a numpy.random.Generator, got {seed!r}")
+    if seed < 0:
+        raise ValueError(f"{name} must be >= 0, got {seed}")
+    return int(seed)
+
+
+def seed_count(seeds, n):
+    if len(seeds) != n:
+        raise ValueError(f"seed has {len(seeds)} entries but there are {n} images")
+
+
+def out_array(out, shapes, n, dtype):
+    """A caller's ``out`` for ``n`` outputs of ``shapes`` (all one shape) and ``dtype``."""
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"out must be a numpy array, got {type(out).__name__}")
+    if n and len(set(shapes)) > 1:
+        raise ValueError(f"out: the outputs have different shapes ({shapes[0]} and others); out needs one shape")
+    want = (n,) + (shapes[0] if n else out.shape[1:])
+    dt = dtype if n else out.dtype
+    if out.shape != want:
+        raise ValueError(f"out has shape {out.shape}, expected {want}")
+    if out.dtype != dt:
+        raise TypeError(f"out has dtype {out.dtype}, expected {dt}")
+    if not out.flags.c_contiguous or not out.flags.writeable:
+        raise ValueError("out must be a writeable C-contiguous array")
+
+
+def source_list(sources, is_source):
+    if not isinstance(sources, (list, tuple)) or not all(map(is_source, sources)):
+        raise TypeError("sources must be a list of image files (paths or bytes)")
+
+
+def source_type(source):
+    raise TypeError(f"an image source must be a path or bytes, got {type(source).__name__}")
+
+
+def reducing_gap(value):
+    """None, or a number >= 1 (as a float)."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value >= 1.0:
+        raise ValueError(f"reducing_gap must be a number >= 1 or None, got {value!r}")
+    return float(value)
+
+
+def image_mode(mode, modes):
+    if mode not in modes:
+        raise ValueError(f"mode must be one of {modes}, got {mode!r}")
+    return mode
+
+
+def decode_scale(scale, scales, name):
+    if scale not in scales:
+        raise ValueError(f"{name}: scale must be one of {scales}, got {scale!r}")
+
+
+def errors_option(errors):
+    if errors not in ("raise", "return"):
+        raise ValueError(f"errors must be 'raise' or 'return', got {errors!r}")
+
+
+# --------------------------------------------------------------------------
+# a pipeline's composition, and its steps against the image at each step
+
+
+def pipeline_steps(steps, step_type):
+    """The steps of a Pipeline: steps of ``step_type``, at most one that
+    resamples and one ConvertChannels, Normalize last.  Returns the indices
+    of the step that resamples and of the ConvertChannels step (None: none)."""
+    if not isinstance(steps, (list, tuple)):
+        raise TypeError(f"steps must be a list of pipeline steps, got {type(steps).__name__}")
+    resize_at = conv_at = None
+    for k, st in enumerate(steps):
+        if not isinstance(st, step_type):
+            raise TypeError(f"steps[{k}] must be a pipeline step (Crop, Resize, Normalize, ...), got {st!r}")
+        if st.resamples:
+            if resize_at is not None:
+                raise ValueError(
+                    f"steps[{k}] {type(st).__name__}: a pipeline resizes once (steps[{resize_at}] already "
+                    f"resizes); run two pipelines"
+                )
+            resize_at = k
+        if st.converts:
+            if conv_at is not None:
+                raise ValueError(f"steps[{k}] ConvertChannels: only one per pipeline (steps[{conv_at}] is one)")
+            conv_at = k
+        if st.normalizes and k != len(steps) - 1:
+            raise ValueError(f"steps[{k}] Normalize must be the last step")
+    return resize_at, conv_at
+
+
+def prepared_by(prepared, prepared_type, pipeline):
+    if not isinstance(prepared, prepared_type) or prepared.pipeline is not pipeline:
+        raise TypeError("run takes what this pipeline's prepare returned")
+
+
+def planned_sides(tw, th, where, k):
+    """A Resize step's target (tw, th) at planning time, within MAX_SIDE."""
+    for name, v in (("width", tw), ("height", th)):
+        if v > MAX_SIDE:
+            raise ValueError(f"{where}: steps[{k}] Resize {name} {v} exceeds the maximum of {MAX_SIDE} pixels")
+
+
+def crop_fits(step, cur, where, k):
+    """``cur``, the (width, height) of the image at steps[k], after checking
+    that the step's crop ``step.size`` fits it."""
+    if step.size[0] > cur[0] or step.size[1] > cur[1]:
+        raise ValueError(
+            f"{where}: steps[{k}] {type(step).__name__} size {step.size} (width, height) is larger than the image "
+            f"at that step, of width {cur[0]} and height {cur[1]}"
+        )
+    return cur
+
+
+def conversion(to, cin, alpha, full, dtype, where):
+    """A ConvertChannels step against the image it meets: 1, 3 or 4
+    channels, and an alpha that fits an integer ``dtype``."""
+    if cin not in (1, 3, 4) and to is not None:
+        raise ValueError(f"{where} has {cin} channel(s); ConvertChannels takes 1 (gray), 3 (RGB) or 4 (RGBA)")
+    a = full if alpha is None else float(alpha)
+    if to is not None and alpha is not None and dtype != np.float32 and not (0 <= a <= full and a == int(a)):
+        raise ValueError(f"alpha must be an integer in [0, {int(full)}] for {dtype} images, got {alpha!r}")
+    return a
+
+
+def normalize_channels(norm, cout, where, k):
+    """Normalize's mean and std: one value, or one per channel at that step."""
+    for name, vals in (("mean", norm.mean), ("std", norm.std)):
+        if len(vals) not in (1, cout):
+            raise ValueError(
+                f"{where}: steps[{k}] Normalize {name} has {len(vals)} values but the image has "
+                f"{cout} channel(s) at that step"
+            )
+
+
+# --------------------------------------------------------------------------
+# integrations (torch, ray)
+
+
+def pipeline_object(pipeline, pipeline_type):
+    if not isinstance(pipeline, pipeline_type):
+        raise TypeError(f"pipeline must be a trainingsample Pipeline, got {type(pipeline).__name__}")
+
+
+def label_count(labels, images):
+    if labels is not None and len(labels) != len(images):
+        raise ValueError(f"labels has {len(labels)} entries but there are {len(images)} images")
+
+
+def on_error_option(on_error):
+    if on_error not in ("raise", "skip"):
+        raise ValueError(f"on_error must be 'raise' or 'skip', got {on_error!r}")
+
+
+def image_folder(root, classes, samples, exts):
+    """An ImageFolder root: class subfolders holding image files."""
+    if not classes:
+        raise ValueError(f"{root}: no class folders (one subfolder per class)")
+    if not samples:
+        raise ValueError(f"{root}: no image files with extensions {exts} in its class folders")
+
+
+def nhwc_tensor(batch, is_tensor):
+    if not is_tensor or batch.ndim != 4:
+        raise TypeError(f"batch must be an (N, H, W, C) tensor, got {type(batch).__name__} "
+                        f"{tuple(getattr(batch, 'shape', ()))}")
+
+
+def channel_values(name, count, c):
+    if count not in (1, c):
+        raise ValueError(f"{name} has {count} values but the batch has {c} channels")
+
+
+def column_of(column, batch):
+    if column not in batch:
+        raise ValueError(f"the batch has no column {column!r}; columns are {sorted(batch)}")
+
+
+def positive_int(value, name):
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be a positive int, got {value!r}")
     return value

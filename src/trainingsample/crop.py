@@ -1,7 +1,6 @@
 """Box, center and seeded random crops."""
 from __future__ import annotations
 
-import numbers
 
 import numpy as np
 
@@ -139,15 +138,8 @@ def batch_center_crop_images(images: Images, target_sizes: Sizes, *, copy: bool 
 
 def as_generator(seed: Seed, name: str = "seed") -> np.random.Generator:
     """None (fresh entropy), a non-negative int, or a numpy Generator (used as is)."""
-    if seed is None:
-        return np.random.default_rng()
-    if isinstance(seed, np.random.Generator):
-        return seed
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-        raise TypeError(f"{name} must be None, a non-negative int or a numpy.random.Generator, got {seed!r}")
-    if seed < 0:
-        raise ValueError(f"{name} must be >= 0, got {seed}")
-    return np.random.default_rng(int(seed))
+    seed = V.seed_value(seed, name)
+    return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
 
 
 def random_boxes(batch, sizes, rng, name, indexed=True):

@@ -21,13 +21,14 @@ Pipeline uses for files.
   cause: not a regular file (a FIFO or a device is never opened for reading),
   unreadable, not an image, truncated or corrupt, too large.
 """
-import math
 import os
 import stat
 import warnings
 from typing import NamedTuple, Optional, Union
 
 import numpy as np
+
+from . import _validate as V
 
 MAX_IMAGE_PIXELS = 89_478_485  # Pillow's Image.MAX_IMAGE_PIXELS default
 MODES = ("rgb", "gray", "rgba", "keep")
@@ -113,7 +114,7 @@ def source_name(source):
     if isinstance(source, _BYTES):
         return f"<{len(source)} bytes>"
     if not is_source(source):
-        raise TypeError(f"an image source must be a path or bytes, got {type(source).__name__}")
+        V.source_type(source)
     return os.fspath(source)
 
 
@@ -242,9 +243,7 @@ def reduced_size(info: ImageInfo, scale: int):
 
 
 def _check_mode(mode):
-    if mode not in MODES:
-        raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
-    return mode
+    return V.image_mode(mode, MODES)
 
 
 def _to_8bit(a):
@@ -322,8 +321,7 @@ def decode(info: ImageInfo, mode="rgb", scale=1) -> np.ndarray:
     """Decode a probed image at 1/``scale`` (one of ``info.scales``) into a
     C-contiguous (H, W, C) uint8 array in ``mode``, oriented."""
     _check_mode(mode)
-    if scale not in info.scales:
-        raise ValueError(f"{info.name}: scale must be one of {info.scales}, got {scale!r}")
+    V.decode_scale(scale, info.scales, info.name)
     try:
         a = _finish_mode(_sj_decode(info, scale) if info.libjpeg else _pil_decode(info, mode, scale), mode)
     except (DecodeError, MemoryError):
@@ -381,8 +379,7 @@ def read_images(sources, mode: str = "rgb", *, threads: Optional[int] = None, er
     from ._engine import get_num_threads
 
     _check_mode(mode)
-    if errors not in ("raise", "return"):
-        raise ValueError(f"errors must be 'raise' or 'return', got {errors!r}")
+    V.errors_option(errors)
     sources = list(sources)
 
     def one(s):

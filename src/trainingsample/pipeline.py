@@ -30,7 +30,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import math
-import numbers
 from typing import NamedTuple
 
 import numpy as np
@@ -59,7 +58,9 @@ IMAGENET_STD = (0.229, 0.224, 0.225)
 
 
 class Step:
-    """A pipeline step.  ``resamples``: the step resizes (one per pipeline).
+    """A pipeline step.  ``resamples``: the step resizes (one per pipeline);
+    ``converts``: ConvertChannels (one per pipeline); ``normalizes``:
+    Normalize (the last step).
 
     A geometric step owns its behaviour in ``plan``: it draws its random
     parameters from ``rng`` (always in the same order, so a seed gives the
@@ -68,6 +69,8 @@ class Step:
     do nothing there; the epilogue applies them."""
 
     resamples = False
+    converts = False
+    normalizes = False
     random = False
 
     def plan(self, g, rng, taken, where, k):
@@ -115,7 +118,7 @@ class CenterCrop(Step):
         self.size = V.size_or_int(size, "size")
 
     def plan(self, g, rng, taken, where, k):
-        _crop_window(g, None, taken, _fits(g.size, self, where, k), self.size)
+        _crop_window(g, None, taken, V.crop_fits(self, g.size, where, k), self.size)
 
 
 class RandomCrop(Step):
@@ -130,7 +133,7 @@ class RandomCrop(Step):
         self.size = V.size_or_int(size, "size")
 
     def plan(self, g, rng, taken, where, k):
-        _crop_window(g, rng, taken, _fits(g.size, self, where, k), self.size)
+        _crop_window(g, rng, taken, V.crop_fits(self, g.size, where, k), self.size)
 
 
 class Resize(Step):
@@ -178,9 +181,7 @@ class Resize(Step):
 
     def plan(self, g, rng, taken, where, k):
         tw, th = self.target(*g.size)
-        for side, v in (("width", tw), ("height", th)):
-            if v > V.MAX_SIDE:
-                raise ValueError(f"{where}: steps[{k}] Resize {side} {v} exceeds the maximum of {V.MAX_SIDE} pixels")
+        V.planned_sides(tw, th, where, k)
         g.resize_to(tw, th, self.interpolation, self.antialias)
         taken.append({"op": "resize", "size": (tw, th), "interpolation": self.interpolation, "antialias": self.antialias})
         if self.mode == "fill":
@@ -201,8 +202,7 @@ class RandomResizedCrop(Step):
     def __init__(self, size, scale=(0.08, 1.0), ratio=(3 / 4, 4 / 3), *, interpolation="bilinear", antialias=True):
         self.size = V.size_or_int(size, "size")
         self.scale = V.number_range(scale, "scale", positive=True)
-        if self.scale[1] > 1.0:
-            raise ValueError(f"scale[1] must be <= 1 (a fraction of the image area), got {scale[1]!r}")
+        V.upper_fraction(self.scale[1], "scale")
         self.ratio = V.number_range(ratio, "ratio", positive=True)
         self.interpolation, self.antialias = V.interpolation_option(interpolation, antialias)
 
@@ -258,6 +258,8 @@ class ConvertChannels(Step):
     A step of a :class:`Pipeline` (see its examples).
     """
 
+    converts = True
+
     def __init__(self, to, alpha=None):
         self.to = V.choice(to, CHANNELS, "to")
         self.alpha = V.finite_or_none(alpha, "alpha")
@@ -272,17 +274,14 @@ class Normalize(Step):
     A step of a :class:`Pipeline` (see its examples).
     """
 
+    normalizes = True
+
     def __init__(self, mean, std, *, dtype="float32", layout="chw", scale=None):
         self.mean = V.per_channel(mean, "mean", False)
         self.std = V.per_channel(std, "std", True)
         self.dtype = V.choice(dtype, NORM_DTYPES, "dtype")
         self.layout = V.choice(layout, LAYOUTS, "layout")
-        if V.finite_or_none(scale, "scale") is not None:
-            if scale <= 0:
-                raise ValueError(f"scale must be > 0, got {scale!r}")
-            scale = float(scale)
-        self.scale = scale
-
+        self.scale = V.positive_or_none(scale, "scale")
 
 
 # --------------------------------------------------------------------------
@@ -397,17 +396,6 @@ def center_origin(cur, size):
     return int(round((cur[0] - size[0]) / 2.0)), int(round((cur[1] - size[1]) / 2.0))
 
 
-def _fits(cur, step, where, k):
-    """``cur``, the (width, height) of the image at ``step``, after checking
-    that the step's crop size fits it."""
-    if step.size[0] > cur[0] or step.size[1] > cur[1]:
-        raise ValueError(
-            f"{where}: steps[{k}] {type(step).__name__} size {step.size} (width, height) is larger than the image "
-            f"at that step, of width {cur[0]} and height {cur[1]}"
-        )
-    return cur
-
-
 def _crop_window(g, rng, taken, cur, size):
     """Crop a ``size`` window of the (width, height) ``cur`` image: at
     torchvision's centre origin when ``rng`` is None, else at a uniform
@@ -454,11 +442,7 @@ class _Epilogue:
 
 def _channel_codes(to, cin, alpha, full, dtype, where):
     """(channel code per output channel, constant per output channel)."""
-    if cin not in (1, 3, 4) and to is not None:
-        raise ValueError(f"{where} has {cin} channel(s); ConvertChannels takes 1 (gray), 3 (RGB) or 4 (RGBA)")
-    a = full if alpha is None else float(alpha)
-    if to is not None and alpha is not None and dtype != np.float32 and not (0 <= a <= full and a == int(a)):
-        raise ValueError(f"alpha must be an integer in [0, {int(full)}] for {dtype} images, got {alpha!r}")
+    a = V.conversion(to, cin, alpha, full, dtype, where)
     if to is None:
         return list(range(cin)), [0.0] * cin
     if to == "gray":
@@ -483,12 +467,7 @@ def _epilogue(conv, norm, cin, dtype, where, step_index):
     e.code = np.array(codes, np.int64)
     e.const = np.array(consts, np.float64)
     if norm is not None:
-        for name, vals in (("mean", norm.mean), ("std", norm.std)):
-            if len(vals) not in (1, cout):
-                raise ValueError(
-                    f"{where}: steps[{step_index}] Normalize {name} has {len(vals)} values but the image has "
-                    f"{cout} channel(s) at that step"
-                )
+        V.normalize_channels(norm, cout, where, step_index)
         scale = norm.scale if norm.scale is not None else full
         mean = np.broadcast_to(np.array(norm.mean, np.float64), (cout,))
         std = np.broadcast_to(np.array(norm.std, np.float64), (cout,))
@@ -550,8 +529,7 @@ def _generators(seed, n):
     """One Generator shared by all images, or one per image from a sequence of seeds."""
     if isinstance(seed, (list, tuple, np.ndarray)):
         seeds = list(np.asarray(seed).tolist()) if isinstance(seed, np.ndarray) else list(seed)
-        if len(seeds) != n:
-            raise ValueError(f"seed has {len(seeds)} entries but there are {n} images")
+        V.seed_count(seeds, n)
         return [as_generator(s, f"seed[{i}]") for i, s in enumerate(seeds)]
     rng = as_generator(seed)
     return [rng] * n
@@ -581,31 +559,13 @@ class Pipeline:
     def __init__(self, steps: Union[Step, Sequence[Step]]):
         if isinstance(steps, Step):
             steps = [steps]
-        if not isinstance(steps, (list, tuple)):
-            raise TypeError(f"steps must be a list of pipeline steps, got {type(steps).__name__}")
-        resize_at = conv_at = None
-        for k, st in enumerate(steps):
-            if not isinstance(st, Step):
-                raise TypeError(f"steps[{k}] must be a pipeline step (Crop, Resize, Normalize, ...), got {st!r}")
-            if st.resamples:
-                if resize_at is not None:
-                    raise ValueError(
-                        f"steps[{k}] {type(st).__name__}: a pipeline resizes once (steps[{resize_at}] already "
-                        f"resizes); run two pipelines"
-                    )
-                resize_at = k
-            if isinstance(st, ConvertChannels):
-                if conv_at is not None:
-                    raise ValueError(f"steps[{k}] ConvertChannels: only one per pipeline (steps[{conv_at}] is one)")
-                conv_at = k
-            if isinstance(st, Normalize) and k != len(steps) - 1:
-                raise ValueError(f"steps[{k}] Normalize must be the last step")
+        resize_at, conv_at = V.pipeline_steps(steps, Step)
         self.steps = tuple(steps)
-        self._geo = [st for st in self.steps if not isinstance(st, (ConvertChannels, Normalize))]
+        self._geo = [st for st in self.steps if not (st.converts or st.normalizes)]
         self._conv = steps[conv_at] if conv_at is not None else None
         # a conversion placed before the resize (see _pre)
         self._conv_first = conv_at is not None and resize_at is not None and conv_at < resize_at
-        self._norm = steps[-1] if steps and isinstance(steps[-1], Normalize) else None
+        self._norm = steps[-1] if steps and steps[-1].normalizes else None
         self._norm_index = len(steps) - 1
         self._epi_cache = {}
         self.random = any(st.random for st in self.steps)
@@ -713,13 +673,9 @@ class Pipeline:
         ``pipe.run(pipe.prepare(files, ...))``."""
         from . import io as tio
 
-        if not isinstance(sources, (list, tuple)) or not all(map(is_source, sources)):
-            raise TypeError("sources must be a list of image files (paths or bytes)")
+        V.source_list(sources, is_source)
         tio._check_mode(mode)
-        if reducing_gap is not None:
-            if isinstance(reducing_gap, bool) or not isinstance(reducing_gap, numbers.Real) or not reducing_gap >= 1.0:
-                raise ValueError(f"reducing_gap must be a number >= 1 or None, got {reducing_gap!r}")
-            reducing_gap = float(reducing_gap)
+        reducing_gap = V.reducing_gap(reducing_gap)
         n = len(sources)
         rngs = _generators(seed, n)
         infos = [tio.probe(s) for s in sources]
@@ -751,8 +707,7 @@ class Pipeline:
 
     def run(self, prepared, *, return_params: bool = False, out: Optional[np.ndarray] = None):
         """Run the kernels on what ``prepare`` made (see __call__)."""
-        if not isinstance(prepared, _Prepared) or prepared.pipeline is not self:
-            raise TypeError("run takes what this pipeline's prepare returned")
+        V.prepared_by(prepared, _Prepared, self)
         return_params = V.flag(return_params, "return_params")
         p = prepared
         result = self._execute(p.batch, p.geos, p.pres, p.epis, p.shapes, out)
@@ -817,18 +772,7 @@ class Pipeline:
         are views of (None when every image has its own array)."""
         n = batch.count
         if out is not None:
-            if not isinstance(out, np.ndarray):
-                raise TypeError(f"out must be a numpy array, got {type(out).__name__}")
-            if n and len(set(shapes)) > 1:
-                raise ValueError(f"out: the outputs have different shapes ({shapes[0]} and others); out needs one shape")
-            want = (n,) + (shapes[0] if n else out.shape[1:])
-            dt = epis[0].dtype if n else out.dtype
-            if out.shape != want:
-                raise ValueError(f"out has shape {out.shape}, expected {want}")
-            if out.dtype != dt:
-                raise TypeError(f"out has dtype {out.dtype}, expected {dt}")
-            if not out.flags.c_contiguous or not out.flags.writeable:
-                raise ValueError("out must be a writeable C-contiguous array")
+            V.out_array(out, shapes, n, epis[0].dtype if n else None)
             return [out[i : i + 1] for i in range(n)], out
         if batch.is_array and n and len(set(shapes)) == 1:
             full = np.empty((n,) + shapes[0], epis[0].dtype)

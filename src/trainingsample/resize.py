@@ -547,15 +547,8 @@ def resize_image(image: Image, size: Size, *, interpolation: str = "bilinear", a
 
 def _video(video, where):
     arr = V._as_array(video, where)
-    if arr.ndim == 3:
-        arr4, squeezed = arr[..., None], True
-    elif arr.ndim == 4:
-        arr4, squeezed = arr, False
-    else:
-        raise ValueError(f"{where} must have shape (T, H, W) or (T, H, W, C), got shape {arr.shape}")
-    V._check_dtype(arr, where)
-    if 0 in arr4.shape[1:]:
-        raise ValueError(f"{where} is empty: shape {arr.shape}")
+    V.video(arr, where)
+    arr4, squeezed = (arr[..., None], True) if arr.ndim == 3 else (arr, False)
     return V.kernel_array(arr4)[0], squeezed
 
 
@@ -575,15 +568,8 @@ def batch_resize_videos(videos, target_sizes: Sizes, *, interpolation: str = "bi
     >>> [o.shape for o in ts.batch_resize_videos([video, video[:2]], (8, 6))]
     [(5, 6, 8), (2, 6, 8)]
     """
+    V.video_batch(videos)
     if isinstance(videos, np.ndarray):
-        if videos.ndim != 5:
-            raise ValueError(
-                f"videos must be a list of (T, H, W[, C]) arrays or one (N, T, H, W, C) array, "
-                f"got an array of shape {videos.shape}"
-            )
-        V._check_dtype(videos, "videos")
-        if 0 in videos.shape[2:]:
-            raise ValueError(f"videos is empty: shape {videos.shape}")
         n, t = videos.shape[:2]
         sizes = V.sizes(target_sizes, n)
         videos = V.kernel_array(videos)[0]
@@ -598,8 +584,6 @@ def batch_resize_videos(videos, target_sizes: Sizes, *, interpolation: str = "bi
         if len({o.shape for o in outs}) == 1:
             return np.stack(outs)
         return outs
-    if not isinstance(videos, (list, tuple)):
-        raise TypeError(f"videos must be a list or tuple of arrays or one 5-D array, got {type(videos).__name__}")
     arrs = [_video(v, f"videos[{i}]") for i, v in enumerate(videos)]
     sizes = V.sizes(target_sizes, len(arrs))
     outs = resize_items([(a, s) for (a, _), s in zip(arrs, sizes)], interpolation, antialias)

@@ -13,6 +13,7 @@ oversubscribe a node.  Ray is not a dependency: ``pip install "ray[data]"``.
 """
 import numpy as np
 
+from .. import _validate as V
 from ..pipeline import key_seed
 
 
@@ -42,14 +43,12 @@ def pipeline_fn(pipeline, column="image", out_column=None, seed=None, seed_colum
     """
     from ..pipeline import Pipeline
 
-    if not isinstance(pipeline, Pipeline):
-        raise TypeError(f"pipeline must be a trainingsample Pipeline, got {type(pipeline).__name__}")
+    V.pipeline_object(pipeline, Pipeline)
 
     def fn(batch):
         import trainingsample as ts
 
-        if column not in batch:
-            raise ValueError(f"the batch has no column {column!r}; columns are {sorted(batch)}")
+        V.column_of(column, batch)
         ts.set_num_threads(threads)
         imgs = batch[column]
         images = list(imgs) if imgs.dtype == object else imgs
@@ -68,7 +67,6 @@ def pipeline_fn(pipeline, column="image", out_column=None, seed=None, seed_colum
 def map_batches(ds, pipeline, column="image", *, out_column=None, seed=None, seed_column=None, threads_per_task=1, **kwargs):
     """``ds.map_batches`` with the pipeline; extra keyword arguments go to Ray
     (``batch_size``, ``concurrency``, ...)."""
-    if isinstance(threads_per_task, bool) or not isinstance(threads_per_task, int) or threads_per_task < 1:
-        raise ValueError(f"threads_per_task must be a positive int, got {threads_per_task!r}")
+    V.positive_int(threads_per_task, "threads_per_task")
     fn = pipeline_fn(pipeline, column, out_column, seed, seed_column, threads_per_task)
     return ds.map_batches(fn, batch_format="numpy", num_cpus=threads_per_task, **kwargs)

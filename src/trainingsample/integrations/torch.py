@@ -27,6 +27,7 @@ import numpy as np
 import torch
 import torch.utils.data as tud
 
+from .. import _validate as V
 from .._engine import available_cpus, set_num_threads
 from ..pipeline import Pipeline, key_seed
 
@@ -60,12 +61,9 @@ class PipelineDataset(tud.Dataset):
 
     def __init__(self, images, pipeline, labels=None, seed=0, loader=None, *, mode="rgb", reducing_gap=2.0,
                  on_error="raise"):
-        if not isinstance(pipeline, Pipeline):
-            raise TypeError(f"pipeline must be a trainingsample Pipeline, got {type(pipeline).__name__}")
-        if labels is not None and len(labels) != len(images):
-            raise ValueError(f"labels has {len(labels)} entries but there are {len(images)} images")
-        if on_error not in ("raise", "skip"):
-            raise ValueError(f"on_error must be 'raise' or 'skip', got {on_error!r}")
+        V.pipeline_object(pipeline, Pipeline)
+        V.label_count(labels, images)
+        V.on_error_option(on_error)
         self.images, self.pipeline, self.labels, self.seed, self.loader = images, pipeline, labels, seed, loader
         self.mode, self.reducing_gap, self.on_error = mode, reducing_gap, on_error
         self.epoch = 0
@@ -132,15 +130,12 @@ def image_folder(root, pipeline, *, seed=0, extensions=None, **kwargs):
     exts = tuple(e.lower() for e in (extensions or IMAGE_EXTENSIONS))
     root = os.fspath(root)
     classes = sorted(e.name for e in os.scandir(root) if e.is_dir())
-    if not classes:
-        raise ValueError(f"{root}: no class folders (one subfolder per class)")
     samples = []
     for label, name in enumerate(classes):
         for dirpath, dirs, files in os.walk(os.path.join(root, name)):
             dirs.sort()
             samples += [(os.path.join(dirpath, f), label) for f in sorted(files) if f.lower().endswith(exts)]
-    if not samples:
-        raise ValueError(f"{root}: no image files with extensions {exts} in its class folders")
+    V.image_folder(root, classes, samples, exts)
     ds = PipelineDataset([p for p, _ in samples], pipeline, labels=[y for _, y in samples], seed=seed, **kwargs)
     ds.classes, ds.class_to_idx, ds.samples = classes, {c: k for k, c in enumerate(classes)}, samples
     return ds
@@ -150,15 +145,12 @@ def normalize_on_device(batch, mean, std, scale=255.0):
     """A uint8 (N, H, W, C) batch (on any device) as float32 (N, C, H, W):
     ``(x / scale - mean) / std`` per channel -- the Normalize step, run
     where the batch is."""
-    if not isinstance(batch, torch.Tensor) or batch.ndim != 4:
-        raise TypeError(f"batch must be an (N, H, W, C) tensor, got {type(batch).__name__} "
-                        f"{tuple(getattr(batch, 'shape', ()))}")
+    V.nhwc_tensor(batch, isinstance(batch, torch.Tensor))
     c = batch.shape[3]
     m = torch.as_tensor(mean, dtype=torch.float32, device=batch.device).reshape(-1)
     s = torch.as_tensor(std, dtype=torch.float32, device=batch.device).reshape(-1)
     for name, v in (("mean", m), ("std", s)):
-        if v.numel() not in (1, c):
-            raise ValueError(f"{name} has {v.numel()} values but the batch has {c} channels")
+        V.channel_values(name, v.numel(), c)
     x = batch.permute(0, 3, 1, 2).to(torch.float32)
     return (x * (1.0 / scale) - m.reshape(1, -1, 1, 1)) / s.reshape(1, -1, 1, 1)
 
