@@ -21,8 +21,8 @@ function calls into, so a kernel that calls or inlines code from another file
 would keep its stale machine code after that file changes.  Each kernel file
 therefore imports only from this package and records, in ``DEPENDS_ON``, the
 SHA-256 (first 16 hex digits) of every file it imports from.  Editing a file
-makes ``tests/test_kernel_files.py`` fail until the hashes of its importers
-are updated (``python tests/test_kernel_files.py --update``), which edits
+makes ``tests/kernels/test_kernel_files.py`` fail until the hashes of its importers
+are updated (``python tests/kernels/test_kernel_files.py --update``), which edits
 those files and so invalidates their cached code, transitively.
 """
 from . import color, fused, resample, tasks

@@ -6,7 +6,7 @@ Policy: ``nogil=True`` so the thread pool runs kernels in parallel,
 ``fastmath={"contract"}`` -- FMA contraction only.  No reassociation: every
 output element is computed by the same sequence of operations whatever row
 band or thread computes it, so results never depend on the thread count.
-``tests/test_jit.py`` fails if any other module calls ``numba.njit``.
+``tests/kernels/test_jit.py`` fails if any other module calls ``numba.njit``.
 ``prefetch``, ``copy_bytes`` and ``narrow`` are the LLVM intrinsics the
 kernels use; ``conv_u8_64/32/16`` a block of the uint8 convolution written
 as vector IR (numba code gets no 16-bit multiply-adds from LLVM);
@@ -25,7 +25,7 @@ from numba.extending import intrinsic
 from .fixed_point import PRECISION_BITS, SPLIT_BITS
 
 # numba's cache does not see edits to other files: the hashes of the files
-# this one imports (tests/test_kernel_files.py fails when one is stale).
+# this one imports (tests/kernels/test_kernel_files.py fails when one is stale).
 DEPENDS_ON = {"fixed_point.py": "0f225c81a773ea94"}
 
 FASTMATH = frozenset({"contract"})

@@ -7,8 +7,8 @@ from .color import gray_float, gray_int
 from .resample import ORDER_H, ORDER_V, _conv_buffers, _resample_task, nearest_frames
 
 # numba's cache does not see edits to other files: the hashes of the files
-# this one imports (tests/test_kernel_files.py fails when one is stale).
-DEPENDS_ON = {"_jit.py": "e85ff9888c4eedb2", "color.py": "4fb3f4b1011f689e", "resample.py": "3273e8a8db1177ae"}
+# this one imports (tests/kernels/test_kernel_files.py fails when one is stale).
+DEPENDS_ON = {"_jit.py": "bcd183af9992c5a0", "color.py": "154f934f5d04031e", "resample.py": "0c1a15e1d00cee1a"}
 
 
 EPI_RAW = 0  # the channel values stored as they are, in the image's dtype (no Normalize)

@@ -8,8 +8,8 @@ from .fixed_point import PRECISION_BITS, SPLIT_BITS, SPLIT_LIMIT, SPLIT_MASK
 from .tasks import next_task, task_done
 
 # numba's cache does not see edits to other files: the hashes of the files
-# this one imports (tests/test_kernel_files.py fails when one is stale).
-DEPENDS_ON = {"_jit.py": "e85ff9888c4eedb2", "fixed_point.py": "0f225c81a773ea94", "tasks.py": "8b0938672577cbed"}
+# this one imports (tests/kernels/test_kernel_files.py fails when one is stale).
+DEPENDS_ON = {"_jit.py": "bcd183af9992c5a0", "fixed_point.py": "0f225c81a773ea94", "tasks.py": "ebcc303a8527443b"}
 
 # bounds[i] = (first input index, tap count) and weights[i, :count] are the
 # normalised filter taps of output index i (see _coeffs.py).

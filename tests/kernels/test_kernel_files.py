@@ -3,7 +3,7 @@ numba's cache sees edits to a kernel's own file only, so every file of
 trainingsample/kernels imports only from that package and records the hash
 of each file it imports from in DEPENDS_ON; a stale hash fails here.
 
-``python tests/test_kernel_files.py --update`` rewrites the hashes (which
+``python tests/kernels/test_kernel_files.py --update`` rewrites the hashes (which
 edits those files, so their cached machine code is compiled again)."""
 import ast
 import hashlib
@@ -11,7 +11,7 @@ import pathlib
 import re
 import sys
 
-KERNELS = pathlib.Path(__file__).resolve().parents[1] / "src" / "trainingsample" / "kernels"
+KERNELS = pathlib.Path(__file__).resolve().parents[2] / "src" / "trainingsample" / "kernels"
 LINE = re.compile(r"^DEPENDS_ON = \{.*\}$", re.M)
 
 
@@ -58,7 +58,7 @@ def test_every_kernel_file_records_the_hashes_of_what_it_imports():
             stale.append(f"{path.name}: DEPENDS_ON = {got} should be {want}")
         if not want and got is not None:
             stale.append(f"{path.name} imports nothing of the package but records {got}")
-    assert not stale, "stale kernel dependencies (python tests/test_kernel_files.py --update):\n" + "\n".join(stale)
+    assert not stale, "stale kernel dependencies (python tests/kernels/test_kernel_files.py --update):\n" + "\n".join(stale)
 
 
 def test_a_changed_dependency_is_caught(tmp_path):
