@@ -547,8 +547,9 @@ def source_list(sources, is_source):
         raise TypeError("sources must be a list of image files (paths or bytes)")
 
 
-def source_type(source):
-    raise TypeError(f"an image source must be a path or bytes, got {type(source).__name__}")
+def source(source, is_source):
+    if not is_source(source):
+        raise TypeError(f"an image source must be a path or bytes, got {type(source).__name__}")
 
 
 def reducing_gap(value):

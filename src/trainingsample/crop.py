@@ -1,7 +1,6 @@
 """Box, center and seeded random crops."""
 from __future__ import annotations
 
-
 import numpy as np
 
 from . import _apply, _engine

@@ -113,8 +113,7 @@ def source_name(source):
     """How errors name ``source``: its path, or ``<N bytes>``."""
     if isinstance(source, _BYTES):
         return f"<{len(source)} bytes>"
-    if not is_source(source):
-        V.source_type(source)
+    V.source(source, is_source)
     return os.fspath(source)
 
 

@@ -62,8 +62,12 @@ def test_no_import_cycles():
 OUTSIDE = ("trainingsample.bench", "trainingsample.cli", "trainingsample.integrations", "trainingsample.__main__")
 
 
+def _under(m, packages):
+    return any(m == o or m.startswith(o + ".") for o in packages)
+
+
 def _outside(m):
-    return any(m == o or m.startswith(o + ".") for o in OUTSIDE)
+    return _under(m, OUTSIDE)
 
 
 def test_the_core_never_imports_the_benchmarks_cli_or_integrations():
@@ -82,9 +86,9 @@ def test_only_the_benchmarks_import_the_benchmarks():
             assert not {n for n in _imports(m, p, modules) if n.startswith("trainingsample.bench")}, m
 
 
-# The argument checks live in _validate (its docstring names the two other
-# kinds of message: io's DecodeError, the CLI's flag checks).  Modules that
-# run no user-facing checks of their own: everything but those.
+# The argument checks live in _validate; its docstring names the two other
+# kinds of message (io's DecodeError, which is no TypeError/ValueError call,
+# and the CLI's flag checks).  Only these modules may raise either.
 CHECKS_ELSEWHERE = ("trainingsample._validate", "trainingsample.cli", "trainingsample.bench")
 
 
@@ -104,5 +108,5 @@ def test_argument_checks_live_in_validate():
     modules = _modules()
     assert _raises_of_argument_errors(modules["trainingsample._validate"])  # the rule sees raises
     bad = {m: _raises_of_argument_errors(p) for m, p in modules.items()
-           if not any(m == o or m.startswith(o + ".") for o in CHECKS_ELSEWHERE)}
+           if not _under(m, CHECKS_ELSEWHERE)}
     assert not {m: v for m, v in bad.items() if v}, "raise outside _validate: " + repr({m: v for m, v in bad.items() if v})
