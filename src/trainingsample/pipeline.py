@@ -855,9 +855,10 @@ class Pipeline:
 
             return fused_nearest, oh, r.work + epi_work
         args = r.kernel_sources() + r.tables.kernel_args() + (kdst,) + epi
+        run = K.PIPELINE[r.tables.order]
 
         def fused(f0, f1, y0, y1):
-            K.pipeline_frames(*args, f0, f1, y0, y1)
+            run(*args, f0, f1, y0, y1)
 
         return fused, oh, r.work + epi_work
 

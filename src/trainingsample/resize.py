@@ -222,7 +222,7 @@ class ConvTables:
 
     def kernel_args(self):
         """The kernels' table arguments, in their order."""
-        return (self.bv, self.wv, self.bh, self.wh, self.layout.kernel_tuple(), self.order,
+        return (self.bv, self.wv, self.bh, self.wh, self.layout.kernel_tuple(),
                 self.max_tmp_rows, self.rnd, self.shift, self.hi)
 
 
@@ -390,12 +390,13 @@ def resample_call(src4, dst4, r):
     dst3 = dst4.reshape(dst4.shape[0], oh, ow * dst4.shape[3])
     t = r.tables
     args = r.kernel_sources() + (dst4, dst3) + t.kernel_args()
+    run = K.RESAMPLE[t.order]
 
     def call(f0, f1, y0, y1):
-        K.resample_band(*args, f0, f1, y0, y1)
+        run(*args, K.NO_TASKS, K.NO_COUNTER, (f0, f1, y0, y1))
 
     def claim(tasks, ctr):
-        K.resample_frames(*args, tasks, ctr)
+        run(*args, tasks, ctr, K.NO_BAND)
 
     # the horizontal pass works in tiles of tile_rows rows: bands of whole tiles
     quantum = t.layout.tile_rows if t.order in (K.ORDER_H, K.ORDER_VH) else 1

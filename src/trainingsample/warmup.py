@@ -4,6 +4,10 @@ import time
 import numpy as np
 
 
+# (width, height) that 9x11 images resize to in ORDER_V, ORDER_H, ORDER_HV and ORDER_VH
+ORDER_SIZES = ((11, 4), (5, 9), (5, 4), (9, 3))
+
+
 def warmup(dtypes=("uint8", "uint16", "float32"), verbose=False):
     """Run every public operation once on tiny arrays of each dtype.
 
@@ -17,7 +21,7 @@ def warmup(dtypes=("uint8", "uint16", "float32"), verbose=False):
     from .crop import batch_crop_images, batch_random_crop_images
     from .pipeline import (CenterCrop, ConvertChannels, HorizontalFlip, Normalize, Pipeline, RandomResizedCrop,
                            Resize, VerticalFlip)
-    from .resize import batch_resize_images, batch_resize_videos, resample_call, resample_setup
+    from .resize import batch_resize_images, batch_resize_videos
 
     t0 = time.perf_counter()
     for name in dtypes:
@@ -28,19 +32,24 @@ def warmup(dtypes=("uint8", "uint16", "float32"), verbose=False):
             batch_crop_images(lst, (1, 1, 4, 4))
             batch_crop_images(imgs, (1, 1, 4, 4))
             batch_random_crop_images(lst, (4, 4), seed=0)
+            # contiguous images and views that are not (a numba signature each)
+            views = np.ones((2, 9, 13, c), dt)[:, :, 2:]
+            channels = np.ones((2, 9, 11, c + 1), dt)[..., :c]  # e.g. RGB of RGBA
             for interp in ("nearest",) + tuple(FILTERS):
                 for size in ((5, 4), (20, 17), (11, 4), (5, 9)):
                     batch_resize_images(lst, size, interpolation=interp)
                     batch_resize_images(imgs, size, interpolation=interp)
                 batch_resize_images(lst, (20, 3), interpolation=interp)  # horizontal-first order
-            # the kernel that split (multi-threaded) resizes run, which claims its tasks
-            for src4 in (imgs[:1], imgs):
-                dst = np.empty((src4.shape[0], 4, 5, c), dt)
-                rc = resample_call(src4, dst, resample_setup(src4, 4, 5, dt, "bilinear", True))
-                rc.claim(np.array([[0, src4.shape[0], 0, 4]], np.int64), np.zeros(2, np.int64))
-            # contiguous images and views that are not (a numba signature each)
-            views = np.ones((2, 9, 13, c), dt)[:, :, 2:]
-            channels = np.ones((2, 9, 11, c + 1), dt)[..., :c]  # e.g. RGB of RGBA
+            # each pass order's kernels (kernels.RESAMPLE and PIPELINE), for
+            # contiguous and strided sources: ORDER_V, H, HV and VH of 9x11
+            # images, the pixel pairs of a 1/3 downscale without antialiasing
+            wide = np.ones((2, 150, 302, c), dt)
+            for src, size, antialias in [(s, z, True) for s in (imgs, views) for z in ORDER_SIZES] + [
+                (np.ascontiguousarray(wide[:, :, 2:]), (100, 50), False),
+                (wide[:, :, 2:], (100, 50), False),
+            ]:
+                batch_resize_images(src, size, antialias=antialias)
+                Pipeline([Resize(size, antialias=antialias), Normalize(0.5, 0.5)])(src)
             calculate_luminance(imgs[0])  # the single-image fast path (integer images)
             for group in (lst, imgs, [views[0]], views, [channels[0]], channels):
                 batch_calculate_luminance(group)

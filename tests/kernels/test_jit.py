@@ -36,7 +36,8 @@ def test_second_process_loads_kernels_from_cache():
         "import numpy as np, trainingsample as ts\n"
         "from trainingsample import kernels as K\n"
         "ts.resize_image(np.zeros((9, 11, 3), np.uint8), (5, 4), interpolation='bicubic')\n"
-        "print(sum(K.resample_band.stats.cache_hits.values()), sum(K.resample_band.stats.cache_misses.values()))"
+        "stats = [k.stats for k in K.RESAMPLE.values()]\n"
+        "print(sum(sum(s.cache_hits.values()) for s in stats), sum(sum(s.cache_misses.values()) for s in stats))"
     )
     subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     hits, misses = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
@@ -73,12 +74,16 @@ def test_warmup_compiles_what_the_operations_use():
         "kernels = K.dispatchers()\n"
         "t = time.perf_counter(); took = ts.warmup(dtypes=('uint8',)); wall = time.perf_counter() - t\n"
         "before = {n: len(k.signatures) for n, k in kernels.items()}\n"
+        "orders = [k for table in (K.RESAMPLE, K.PIPELINE) for k in table.values()]\n"
+        "layouts = sorted({k.__name__ + ':' + ''.join(sorted({s[0].layout for s in k.signatures})) for k in orders})\n"
         + WORKLOAD
         + "new = sorted(n for n, k in kernels.items() if len(k.signatures) > before[n])\n"
-        "print(0 < took <= wall, sum(before.values()) > 0, ','.join(new) or '-')"
+        "print(0 < took <= wall, sum(before.values()) > 0, ','.join(new) or '-', ','.join(layouts))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
-    assert out == ["True", "True", "-"], out
+    # every pass order's kernels, for contiguous ("C") and strided ("A") sources
+    each = ",".join(f"{k}_{o}:AC" for k in ("pipeline", "resample") for o in ("h", "hv", "pairs", "v", "vh"))
+    assert out == ["True", "True", "-", each], out
 
 
 LAYOUTS = """

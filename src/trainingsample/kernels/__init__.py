@@ -8,9 +8,9 @@
 - ``fused``: the pipeline's resample-then-epilogue kernels.
 
 Conventions: arrays are 4-D (frames, rows, columns, channels) views; a kernel
-processes frames ``f0:f1`` and rows ``y0:y1`` (or, like resample_frames, the
-(f0, f1, y0, y1) tasks of a table that it claims from a counter shared by the
-threads of one job) and writes into a preallocated output.  Kernels never
+processes frames ``f0:f1`` and rows ``y0:y1`` (or, like the RESAMPLE kernels,
+the (f0, f1, y0, y1) tasks of a table that it claims from a counter shared by
+the threads of one job) and writes into a preallocated output.  Kernels never
 validate: the public layer checks every index first.  Each output element is
 computed by the same operations whatever task computes it, so results do not
 depend on how work is split across threads.
@@ -39,7 +39,7 @@ from .color import (
     rgba_to_rgb_flat,
     swap_red_blue,
 )
-from .fused import CH_CONST, CH_GRAY, EPI_F16, EPI_F32, EPI_RAW, epilogue, float32_to_half_bits, pipeline_frames, pipeline_nearest
+from .fused import CH_CONST, CH_GRAY, EPI_F16, EPI_F32, EPI_RAW, epilogue, float32_to_half_bits, PIPELINE, pipeline_nearest
 from .resample import (
     BLEND_FULL,
     BLEND_I16,
@@ -50,9 +50,11 @@ from .resample import (
     ORDER_PAIRS,
     ORDER_V,
     ORDER_VH,
+    NO_BAND,
+    NO_COUNTER,
+    NO_TASKS,
+    RESAMPLE,
     nearest_frames,
-    resample_band,
-    resample_frames,
 )
 from .tasks import next_task, task_done, wait_tasks
 

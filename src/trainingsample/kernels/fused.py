@@ -4,11 +4,11 @@ import numpy as np
 
 from ._jit import kernel
 from .color import gray_float, gray_int
-from .resample import ORDER_H, ORDER_V, _conv_buffers, _resample_task, nearest_frames
+from .resample import ORDER_H, ORDER_HV, ORDER_PAIRS, ORDER_V, ORDER_VH, conv_buffers, nearest_frames, resample_task
 
 # numba's cache does not see edits to other files: the hashes of the files
 # this one imports (tests/kernels/test_kernel_files.py fails when one is stale).
-DEPENDS_ON = {"_jit.py": "bcd183af9992c5a0", "color.py": "154f934f5d04031e", "resample.py": "0c1a15e1d00cee1a"}
+DEPENDS_ON = {"_jit.py": "bcd183af9992c5a0", "color.py": "154f934f5d04031e", "resample.py": "150f09bddd22ef71"}
 
 
 EPI_RAW = 0  # the channel values stored as they are, in the image's dtype (no Normalize)
@@ -186,33 +186,77 @@ def epilogue(src, dst, code, mul, add, const, kind, hi, flip_h, flip_v, chw, row
 _FUSED_ROWS = 128
 
 
-@kernel
-def pipeline_frames(src4, src3, flat, bv, wv, bh, wh, hl, order, max_tmp_rows, rnd, shift, hi,
-                    dst, code, mul, add, const, kind, ohi, flip_h, flip_v, chw, f0, f1, y0, y1):
-    """One fused pipeline task: resample output rows y0:y1 of frames f0:f1 a
-    band at a time into a small buffer (input dtype), then run the epilogue
-    on the band, without returning to Python."""
+@kernel(inline=True)
+def _pipeline_run(order, src4, src3, flat, bv, wv, bh, wh, hl, max_tmp_rows, rnd, shift, hi,
+                  dst, code, mul, add, const, kind, ohi, flip_h, flip_v, chw, f0, f1, y0, y1):
+    """The body of the PIPELINE kernels: one fused pipeline task, resampling
+    output rows y0:y1 of frames f0:f1 in ``order`` (a constant) a band at a
+    time into a small buffer (input dtype), then running the epilogue on the
+    band, without returning to Python."""
     out_w = src4.shape[2] if order == ORDER_V else bh.shape[0]
     c = src4.shape[3]
     rows = bv.shape[0] if order != ORDER_H else src4.shape[1]
     tmp = np.empty((1, _FUSED_ROWS, out_w, c), src4.dtype)
     tmp3 = tmp.reshape(1, _FUSED_ROWS, out_w * c)
-    bufs = _conv_buffers(src4, src3, tmp, bv, wh, bh, hl, order, max_tmp_rows, shift)
+    bufs = conv_buffers(order, src4, src3, tmp, bv, wh, bh, hl, max_tmp_rows, shift)
     for f in range(f0, f1):
         for a in range(y0, y1, _FUSED_ROWS):
             b = min(a + _FUSED_ROWS, y1)
             if order == ORDER_H:  # rows map one to one: slice the source
-                _resample_task(src4[f : f + 1, a:b], src3[f : f + 1, a:b], flat, tmp, tmp3, bv, wv, bh, wh, hl, order,
-                               max_tmp_rows, rnd, shift, hi, bufs, 0, 1, 0, b - a)
+                resample_task(order, src4[f : f + 1, a:b], src3[f : f + 1, a:b], flat, tmp, tmp3, bv, wv, bh, wh, hl,
+                              max_tmp_rows, rnd, shift, hi, bufs, 0, 1, 0, b - a)
             else:  # the band's rows of the vertical table
-                _resample_task(src4[f : f + 1], src3[f : f + 1], flat, tmp, tmp3, bv[a:b], wv[a:b], bh, wh, hl, order,
-                               max_tmp_rows, rnd, shift, hi, bufs, 0, 1, 0, b - a)
+                resample_task(order, src4[f : f + 1], src3[f : f + 1], flat, tmp, tmp3, bv[a:b], wv[a:b], bh, wh, hl,
+                              max_tmp_rows, rnd, shift, hi, bufs, 0, 1, 0, b - a)
             epilogue(tmp, dst[f : f + 1], code, mul, add, const, kind, ohi, flip_h, flip_v, chw, a, rows, 0, 1, 0, b - a)
 
 
 @kernel
+def pipeline_v(src4, src3, flat, bv, wv, bh, wh, hl, max_tmp_rows, rnd, shift, hi,
+               dst, code, mul, add, const, kind, ohi, flip_h, flip_v, chw, f0, f1, y0, y1):
+    """A fused pipeline task in ORDER_V (see _pipeline_run)."""
+    _pipeline_run(ORDER_V, src4, src3, flat, bv, wv, bh, wh, hl, max_tmp_rows, rnd, shift, hi,
+                  dst, code, mul, add, const, kind, ohi, flip_h, flip_v, chw, f0, f1, y0, y1)
+
+
+@kernel
+def pipeline_h(src4, src3, flat, bv, wv, bh, wh, hl, max_tmp_rows, rnd, shift, hi,
+               dst, code, mul, add, const, kind, ohi, flip_h, flip_v, chw, f0, f1, y0, y1):
+    """A fused pipeline task in ORDER_H (see _pipeline_run)."""
+    _pipeline_run(ORDER_H, src4, src3, flat, bv, wv, bh, wh, hl, max_tmp_rows, rnd, shift, hi,
+                  dst, code, mul, add, const, kind, ohi, flip_h, flip_v, chw, f0, f1, y0, y1)
+
+
+@kernel
+def pipeline_vh(src4, src3, flat, bv, wv, bh, wh, hl, max_tmp_rows, rnd, shift, hi,
+                dst, code, mul, add, const, kind, ohi, flip_h, flip_v, chw, f0, f1, y0, y1):
+    """A fused pipeline task in ORDER_VH (see _pipeline_run)."""
+    _pipeline_run(ORDER_VH, src4, src3, flat, bv, wv, bh, wh, hl, max_tmp_rows, rnd, shift, hi,
+                  dst, code, mul, add, const, kind, ohi, flip_h, flip_v, chw, f0, f1, y0, y1)
+
+
+@kernel
+def pipeline_hv(src4, src3, flat, bv, wv, bh, wh, hl, max_tmp_rows, rnd, shift, hi,
+                dst, code, mul, add, const, kind, ohi, flip_h, flip_v, chw, f0, f1, y0, y1):
+    """A fused pipeline task in ORDER_HV (see _pipeline_run)."""
+    _pipeline_run(ORDER_HV, src4, src3, flat, bv, wv, bh, wh, hl, max_tmp_rows, rnd, shift, hi,
+                  dst, code, mul, add, const, kind, ohi, flip_h, flip_v, chw, f0, f1, y0, y1)
+
+
+@kernel
+def pipeline_pairs(src4, src3, flat, bv, wv, bh, wh, hl, max_tmp_rows, rnd, shift, hi,
+                   dst, code, mul, add, const, kind, ohi, flip_h, flip_v, chw, f0, f1, y0, y1):
+    """A fused pipeline task in ORDER_PAIRS (see _pipeline_run)."""
+    _pipeline_run(ORDER_PAIRS, src4, src3, flat, bv, wv, bh, wh, hl, max_tmp_rows, rnd, shift, hi,
+                  dst, code, mul, add, const, kind, ohi, flip_h, flip_v, chw, f0, f1, y0, y1)
+
+
+PIPELINE = {ORDER_V: pipeline_v, ORDER_H: pipeline_h, ORDER_VH: pipeline_vh, ORDER_HV: pipeline_hv, ORDER_PAIRS: pipeline_pairs}
+
+
+@kernel
 def pipeline_nearest(src4, xi, yi, dst, code, mul, add, const, kind, ohi, flip_h, flip_v, chw, f0, f1, y0, y1):
-    """pipeline_frames for nearest-neighbour resampling."""
+    """_pipeline_run for nearest-neighbour resampling."""
     tmp = np.empty((1, _FUSED_ROWS, xi.shape[0], src4.shape[3]), src4.dtype)
     rows = yi.shape[0]
     for f in range(f0, f1):

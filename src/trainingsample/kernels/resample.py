@@ -570,11 +570,15 @@ def _pairs(src, dst, bv, wv, pt, buf, c, rnd, shift, hi, y0, y1):
                 _blend_full(d, la, ra, lb, rb, a0, a1, w0, w1, rnd, shift, hi)
 
 
-# order codes for resample_frames
+# order codes: each has its own entry kernel (RESAMPLE, and fused.PIPELINE),
+# which passes its code as a constant to the inlined drivers below, so numba
+# prunes every other order's branch and a first call compiles only the path
+# it runs (one kernel holding all orders compiled them all: about 18 s on an
+# empty cache for a first 64x64 resize, against 11 s).
 # A literal argument (0, True, or a global constant) in a call between
-# kernels makes numba compile the callee again for the literal's type
-# (Literal[int](0) is not int64): _hpass was compiled four times for one
-# resize.  Calls pass np.int64(0) / np.bool_(True) instead, typed int64 / bool.
+# kernels that are not inlined makes numba compile the callee again for the
+# literal's type (Literal[int](0) is not int64): _hpass was compiled four
+# times for one resize.  Such calls pass np.int64(0) / np.bool_(True).
 
 ORDER_V = 1  # vertical pass only (width unchanged)
 ORDER_H = 2  # horizontal pass only (height unchanged)
@@ -583,72 +587,64 @@ ORDER_HV = 4  # horizontal pass first, then vertical
 ORDER_PAIRS = 5  # at most two taps per window on both axes, sparse columns (_pairs)
 
 
-@kernel
-def _conv_buffers(src4, src3, dst4, bv, wh, bh, hl, order, max_tmp_rows, shift):
+@kernel(inline=True)
+def conv_buffers(order, src4, src3, dst4, bv, wh, bh, hl, max_tmp_rows, shift):
     """The scratch memory and tables one thread's resampling tasks share,
     made once per thread: ``(tile, out_t, tmp, rowsrc, pt, pbuf, hpk)`` --
     the horizontal pass's transposed input and output tiles, the
     intermediate rows of the two-pass orders, the input rows of a
     horizontal-first sub-band, _pairs's table and rows, and the horizontal
-    weights packed for uint8 (_pack_table) (empty where ``order`` does not
-    use them)."""
+    weights packed for uint8 (_pack_table).  ``order`` is a constant (each
+    order its own types: None where it uses no such buffer)."""
     in_w = src4.shape[2]
     out_w = dst4.shape[2]
     ch = dst4.shape[3]
     hcols, hcol0, hncol, hrows = hl
-    two_pass = order == ORDER_H or order == ORDER_VH or order == ORDER_HV
-    # rows of the tiles end in the elements a pixel copy carries past its pixel
-    pad = _pixel_unit(ch, src4.itemsize)[1]
-    tile = np.zeros((hncol if two_pass else 0, hrows * ch + pad), src4.dtype)
-    out_t = np.empty((out_w if two_pass else 0, hrows * ch + pad), dst4.dtype)
-    cap = 0
-    if order == ORDER_VH:
-        tmp = np.empty((max_tmp_rows, in_w, ch), dst4.dtype)
-    elif order == ORDER_HV:
-        cap = max_tmp_rows + np.int64(bv[:, 1].max())
-        tmp = np.empty((cap, out_w, ch), dst4.dtype)
-    else:
-        tmp = np.empty((0, out_w, ch), dst4.dtype)
-    rowsrc = np.empty(cap, np.int64)
+    if order == ORDER_V:
+        return None, None, None, None, None, None, None
     if order == ORDER_PAIRS:
         pt = _pair_table(bh, wh, hl, ch, src4.itemsize, src3.shape[2])
-        pbuf = np.empty((4, out_w * ch + 16), src4.dtype)
-    else:
-        pt = _pair_table(bh[:0], wh[:0], hl, ch, src4.itemsize, np.int64(0))
-        pbuf = np.empty((4, 0), src4.dtype)
-    hpk = _pack_table(bh, wh, shift, two_pass and src4.itemsize == 1)
-    return tile, out_t, tmp, rowsrc, pt, pbuf, hpk
+        return None, None, None, None, pt, np.empty((4, out_w * ch + 16), src4.dtype), None
+    # rows of the tiles end in the elements a pixel copy carries past its pixel
+    pad = _pixel_unit(ch, src4.itemsize)[1]
+    tile = np.zeros((hncol, hrows * ch + pad), src4.dtype)
+    out_t = np.empty((out_w, hrows * ch + pad), dst4.dtype)
+    hpk = _pack_table(bh, wh, shift, src4.itemsize == 1)
+    if order == ORDER_VH:
+        return tile, out_t, np.empty((max_tmp_rows, in_w, ch), dst4.dtype), None, None, None, hpk
+    if order == ORDER_HV:
+        cap = max_tmp_rows + np.int64(bv[:, 1].max())
+        return tile, out_t, np.empty((cap, out_w, ch), dst4.dtype), np.empty(cap, np.int64), None, None, hpk
+    return tile, out_t, None, None, None, None, hpk  # ORDER_H
 
 
-@kernel
-def _resample_task(src4, src3, flat, dst4, dst3, bv, wv, bh, wh, hl, order, max_tmp_rows, rnd, shift, hi, bufs, f0, f1, y0, y1):
-    """Resize frames f0:f1, output rows y0:y1, with a thread's _conv_buffers."""
+@kernel(inline=True)
+def resample_task(order, src4, src3, flat, dst4, dst3, bv, wv, bh, wh, hl, max_tmp_rows, rnd, shift, hi, bufs, f0, f1, y0, y1):
+    """Resize frames f0:f1, output rows y0:y1 in ``order`` (a constant),
+    with a thread's conv_buffers."""
     tile, out_t, tmp, rowsrc, pt, pbuf, hpk = bufs
-    in_w = src4.shape[2]
-    out_w = dst4.shape[2]
-    ch = dst4.shape[3]
     hcols, hcol0, hncol, hrows = hl
     if order == ORDER_V:
         for f in range(f0, f1):
             _vpass(src3[f], dst3[f], bv, wv, _NO_PACKED, y1 - y0, y0, y0, y0, rnd, shift, hi)
     elif order == ORDER_PAIRS:
         for f in range(f0, f1):
-            _pairs(src3[f], dst3[f], bv, wv, pt, pbuf, ch, rnd, shift, hi, y0, y1)
+            _pairs(src3[f], dst3[f], bv, wv, pt, pbuf, dst4.shape[3], rnd, shift, hi, y0, y1)
     elif order == ORDER_H:
         rows = np.arange(y0, y1)
         for f in range(f0, f1):
             _hpass(src3[f], src4[f], flat, rows, y1 - y0, hcols, hcol0, bh, wh, hpk, tile, out_t, dst4[f], y0, rnd, shift, hi)
     elif order == ORDER_VH:
-        tmp2 = tmp.reshape(max_tmp_rows, in_w * ch)
+        tmp2 = tmp.reshape(max_tmp_rows, src4.shape[2] * dst4.shape[3])
         rows = np.arange(max_tmp_rows)
         for f in range(f0, f1):
             for a in range(y0, y1, max_tmp_rows):
                 b = min(a + max_tmp_rows, y1)
                 _vpass(src3[f], tmp2, bv, wv, _NO_PACKED, b - a, a, a, np.int64(0), rnd, shift, hi)
                 _hpass(tmp2, tmp, np.bool_(True), rows, b - a, hcols, hcol0, bh, wh, hpk, tile, out_t, dst4[f], a, rnd, shift, hi)
-    else:
+    else:  # ORDER_HV
         cap = rowsrc.shape[0]
-        tmp2 = tmp.reshape(cap, out_w * ch)
+        tmp2 = tmp.reshape(cap, dst4.shape[2] * dst4.shape[3])
         local = np.empty((y1 - y0, 2), bv.dtype)
         for f in range(f0, f1):
             y = y0
@@ -677,40 +673,77 @@ def _resample_task(src4, src3, flat, dst4, dst3, bv, wv, bh, wh, hl, order, max_
                 _vpass(tmp2, dst3[f], local, wv, _NO_PACKED, y - start, start - y0, start, start, rnd, shift, hi)
 
 
-@kernel
-def resample_frames(src4, src3, flat, dst4, dst3, bv, wv, bh, wh, hl, order, max_tmp_rows, rnd, shift, hi, tasks, ctr):
-    """Resize the tasks of ``tasks`` (rows of (f0, f1, y0, y1): frames
-    f0:f1, output rows y0:y1) that this thread claims from ``ctr`` (see
-    next_task); several threads may run it on one job at once.
-
-    src3/dst3 are (frames, rows, width*channels) views of src4/dst4 (the
-    vertical pass works on whole rows); ``flat``: src3 is such a view of src4
-    (else a placeholder of the right dtype, and only src4 is read).  ``hl`` =
-    (columns, first column, column count, rows per tile) of the horizontal
-    pass (resize.h_layout).  Two-pass orders go through an intermediate of at
-    most ``max_tmp_rows`` rows (kept in cache), processing the band in
-    sub-bands.  The horizontal-first order only resamples the input rows the
-    band's vertical taps touch.  Scratch memory is allocated once per call,
-    after the first task is claimed.
-    """
+@kernel(inline=True)
+def _resample_run(order, src4, src3, flat, dst4, dst3, bv, wv, bh, wh, hl, max_tmp_rows, rnd, shift, hi, tasks, ctr, band):
+    """The body of the RESAMPLE kernels: with an empty ``tasks`` table, the
+    one task ``band`` = (f0, f1, y0, y1) (frames f0:f1, output rows y0:y1)
+    on the calling thread; else the tasks of ``tasks`` that this thread
+    claims from ``ctr`` (see next_task), several threads on one job at once.
+    Scratch memory is allocated once per call, after the first task is
+    claimed."""
     n = tasks.shape[0]
-    k = next_task(ctr, n)
+    k = next_task(ctr, n) if n > 0 else np.int64(-1)
     if k >= n:
         return
-    bufs = _conv_buffers(src4, src3, dst4, bv, wh, bh, hl, order, max_tmp_rows, shift)
+    bufs = conv_buffers(order, src4, src3, dst4, bv, wh, bh, hl, max_tmp_rows, shift)
     while k < n:
-        _resample_task(src4, src3, flat, dst4, dst3, bv, wv, bh, wh, hl, order, max_tmp_rows, rnd, shift, hi, bufs,
-                       tasks[k, 0], tasks[k, 1], tasks[k, 2], tasks[k, 3])
+        if k < 0:
+            f0, f1, y0, y1 = band
+        else:
+            f0, f1, y0, y1 = tasks[k, 0], tasks[k, 1], tasks[k, 2], tasks[k, 3]
+        resample_task(order, src4, src3, flat, dst4, dst3, bv, wv, bh, wh, hl, max_tmp_rows, rnd, shift, hi, bufs, f0, f1, y0, y1)
+        if k < 0:
+            return
         task_done(ctr)
         k = next_task(ctr, n)
 
 
+# The RESAMPLE kernels' arguments: src3/dst3 are (frames, rows,
+# width*channels) views of src4/dst4 (the vertical pass works on whole rows);
+# ``flat``: src3 is such a view of src4 (else a placeholder of the right
+# dtype, and only src4 is read).  ``hl`` = (columns, first column, column
+# count, rows per tile) of the horizontal pass (resize.h_layout).  Two-pass
+# orders go through an intermediate of at most ``max_tmp_rows`` rows (kept in
+# cache), processing the band in sub-bands; the horizontal-first order only
+# resamples the input rows the band's vertical taps touch.  ``tasks``,
+# ``ctr``, ``band``: see _resample_run.
+
+
 @kernel
-def resample_band(src4, src3, flat, dst4, dst3, bv, wv, bh, wh, hl, order, max_tmp_rows, rnd, shift, hi, f0, f1, y0, y1):
-    """One task of resample_frames (frames f0:f1, output rows y0:y1) on the
-    calling thread, with no task table or counter to build."""
-    bufs = _conv_buffers(src4, src3, dst4, bv, wh, bh, hl, order, max_tmp_rows, shift)
-    _resample_task(src4, src3, flat, dst4, dst3, bv, wv, bh, wh, hl, order, max_tmp_rows, rnd, shift, hi, bufs, f0, f1, y0, y1)
+def resample_v(src4, src3, flat, dst4, dst3, bv, wv, bh, wh, hl, max_tmp_rows, rnd, shift, hi, tasks, ctr, band):
+    """Resample in ORDER_V (see the note above)."""
+    _resample_run(ORDER_V, src4, src3, flat, dst4, dst3, bv, wv, bh, wh, hl, max_tmp_rows, rnd, shift, hi, tasks, ctr, band)
+
+
+@kernel
+def resample_h(src4, src3, flat, dst4, dst3, bv, wv, bh, wh, hl, max_tmp_rows, rnd, shift, hi, tasks, ctr, band):
+    """Resample in ORDER_H (see the note above)."""
+    _resample_run(ORDER_H, src4, src3, flat, dst4, dst3, bv, wv, bh, wh, hl, max_tmp_rows, rnd, shift, hi, tasks, ctr, band)
+
+
+@kernel
+def resample_vh(src4, src3, flat, dst4, dst3, bv, wv, bh, wh, hl, max_tmp_rows, rnd, shift, hi, tasks, ctr, band):
+    """Resample in ORDER_VH (see the note above)."""
+    _resample_run(ORDER_VH, src4, src3, flat, dst4, dst3, bv, wv, bh, wh, hl, max_tmp_rows, rnd, shift, hi, tasks, ctr, band)
+
+
+@kernel
+def resample_hv(src4, src3, flat, dst4, dst3, bv, wv, bh, wh, hl, max_tmp_rows, rnd, shift, hi, tasks, ctr, band):
+    """Resample in ORDER_HV (see the note above)."""
+    _resample_run(ORDER_HV, src4, src3, flat, dst4, dst3, bv, wv, bh, wh, hl, max_tmp_rows, rnd, shift, hi, tasks, ctr, band)
+
+
+@kernel
+def resample_pairs(src4, src3, flat, dst4, dst3, bv, wv, bh, wh, hl, max_tmp_rows, rnd, shift, hi, tasks, ctr, band):
+    """Resample in ORDER_PAIRS (see the note above)."""
+    _resample_run(ORDER_PAIRS, src4, src3, flat, dst4, dst3, bv, wv, bh, wh, hl, max_tmp_rows, rnd, shift, hi, tasks, ctr, band)
+
+
+RESAMPLE = {ORDER_V: resample_v, ORDER_H: resample_h, ORDER_VH: resample_vh, ORDER_HV: resample_hv, ORDER_PAIRS: resample_pairs}
+# the ``tasks`` and ``ctr`` of a single-band call, the ``band`` of a claiming one
+NO_TASKS = np.empty((0, 4), np.int64)
+NO_COUNTER = np.zeros(2, np.int64)
+NO_BAND = (0, 0, 0, 0)
 
 
 @kernel
