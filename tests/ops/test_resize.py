@@ -300,7 +300,7 @@ class TestUint8Blocks:
         dst = np.full((bounds.shape[0], src.shape[1]), 7, np.uint8) if dst is None else dst
         if packed is None:
             packed = np.empty((0, 0), np.int32)
-        K.resample._vpass(src, dst, bounds, weights, packed, bounds.shape[0], 0, 0, 0, self.RND, 22, np.int32(255))
+        K.resample._vpass(src, dst, src.shape[1], bounds, weights, packed, bounds.shape[0], 0, 0, 0, self.RND, 22, np.int32(255))
         return dst
 
     @pytest.mark.parametrize("width", [16, 17, 31, 32, 47, 48, 63, 64, 65, 80, 96, 97, 112, 127, 130, 203])

@@ -27,8 +27,6 @@ DEPENDS_ON = {"_jit.py": "bcd183af9992c5a0", "fixed_point.py": "0f225c81a773ea94
 # The intermediate image between the passes has the output dtype, as in Pillow.
 
 _VBLOCK = 512
-# _vpass packs each row's uint8 weights itself
-_NO_PACKED = np.empty((0, 0), np.int32)
 
 
 @kernel
@@ -82,7 +80,7 @@ def _pack_table(bounds, weights, shift, wanted):
     ``weights.shape[1] + 2`` int32); no rows for float weights, when not
     ``wanted`` (images other than uint8), or when a weight does not fit the
     split (_split_fits)."""
-    if shift is None or not wanted or not _split_fits(bounds, weights, 0, 0, weights.shape[0]):
+    if shift is None or not wanted or not _split_fits(bounds, weights, np.int64(0), np.int64(0), weights.shape[0]):
         return np.empty((0, 0), np.int32)
     packed = np.empty((weights.shape[0], weights.shape[1] + 2), np.int32)
     for i in range(weights.shape[0]):
@@ -91,10 +89,13 @@ def _pack_table(bounds, weights, shift, wanted):
 
 
 @kernel
-def _vpass(src, dst, bounds, weights, packed, rows, b_off, w_off, d_off, rnd, shift, hi):
+def _vpass(src, dst, length, bounds, weights, packed, rows, b_off, w_off, d_off, rnd, shift, hi):
     """dst[d_off + i] = sum_k weights[w_off + i, k] * src[bounds[b_off + i, 0] + k]
 
-    for i in range(rows); src, dst are 2-D (rows, row elements).  uint8 rows
+    for i in range(rows), over the first ``length`` elements of each row;
+    src, dst are 2-D (rows, row elements), C-contiguous where the callers
+    can (one compiled signature: the horizontal pass passes its tiles whole
+    and the row length it uses, not column slices).  uint8 rows
     (contiguous elements) go through conv_u8_64/16 blocks, two taps per
     multiply in 16-bit lanes, with ``packed[w_off + i]`` (_pack_table, whose
     weights all fit the split) as the weights, or each row checked and packed
@@ -103,7 +104,6 @@ def _vpass(src, dst, bounds, weights, packed, rows, b_off, w_off, d_off, rnd, sh
     accumulator stays in L1 and the inner loop is contiguous and vectorised.
     Same integers either way.
     """
-    length = src.shape[1]
     line = max(1, 64 // src.itemsize)  # elements per cache line
     acc = np.full(_VBLOCK, rnd)
     # columns [0, wide) by 64-column blocks, [wide, fast) by one 32- and/or
@@ -343,7 +343,7 @@ def _untile(out_t, nr, dst3, drow):
                 d[x, k] = t[x, k]
 
 
-@kernel
+@kernel(inline=True)
 def _hpass(src2, src3, flat, rows, nrows, cols, col0, bh, wh, packed, tile, out_t, dst3, drow, rnd, shift, hi):
     """Horizontal pass of source rows ``rows[:nrows]`` into dst3[drow:drow+nrows].
 
@@ -362,7 +362,7 @@ def _hpass(src2, src3, flat, rows, nrows, cols, col0, bh, wh, packed, tile, out_
     for r0 in range(0, nrows, per):
         nr = min(per, nrows - r0)
         _tile_rows(src2, src3, flat, rows, r0, nr, cols, col0, tile)
-        _vpass(tile[:, :used], out_t[:, :used], bh, wh, packed, ow, 0, 0, 0, rnd, shift, hi)
+        _vpass(tile, out_t, used, bh, wh, packed, ow, np.int64(0), np.int64(0), np.int64(0), rnd, shift, hi)
         _untile(out_t, nr, dst3, drow + r0)
 
 
@@ -613,7 +613,10 @@ def conv_buffers(order, src4, src3, dst4, bv, wh, bh, hl, max_tmp_rows, shift):
     if order == ORDER_VH:
         return tile, out_t, np.empty((max_tmp_rows, in_w, ch), dst4.dtype), None, None, None, hpk
     if order == ORDER_HV:
-        cap = max_tmp_rows + np.int64(bv[:, 1].max())
+        taps = np.int64(0)  # a loop: numba's ndarray.max costs half a second to compile
+        for y in range(bv.shape[0]):
+            taps = max(taps, np.int64(bv[y, 1]))
+        cap = max_tmp_rows + taps
         return tile, out_t, np.empty((cap, out_w, ch), dst4.dtype), np.empty(cap, np.int64), None, None, hpk
     return tile, out_t, None, None, None, None, hpk  # ORDER_H
 
@@ -624,9 +627,13 @@ def resample_task(order, src4, src3, flat, dst4, dst3, bv, wv, bh, wh, hl, max_t
     with a thread's conv_buffers."""
     tile, out_t, tmp, rowsrc, pt, pbuf, hpk = bufs
     hcols, hcol0, hncol, hrows = hl
+    # _vpass then packs each row's uint8 weights itself (a writable array,
+    # as _hpass's packed tables are: a global one is typed read-only, and
+    # _vpass would compile twice)
+    unpacked = np.empty((0, 0), np.int32)
     if order == ORDER_V:
         for f in range(f0, f1):
-            _vpass(src3[f], dst3[f], bv, wv, _NO_PACKED, y1 - y0, y0, y0, y0, rnd, shift, hi)
+            _vpass(src3[f], dst3[f], src3.shape[2], bv, wv, unpacked, y1 - y0, y0, y0, y0, rnd, shift, hi)
     elif order == ORDER_PAIRS:
         for f in range(f0, f1):
             _pairs(src3[f], dst3[f], bv, wv, pt, pbuf, dst4.shape[3], rnd, shift, hi, y0, y1)
@@ -640,7 +647,7 @@ def resample_task(order, src4, src3, flat, dst4, dst3, bv, wv, bh, wh, hl, max_t
         for f in range(f0, f1):
             for a in range(y0, y1, max_tmp_rows):
                 b = min(a + max_tmp_rows, y1)
-                _vpass(src3[f], tmp2, bv, wv, _NO_PACKED, b - a, a, a, np.int64(0), rnd, shift, hi)
+                _vpass(src3[f], tmp2, src3.shape[2], bv, wv, unpacked, b - a, a, a, np.int64(0), rnd, shift, hi)
                 _hpass(tmp2, tmp, np.bool_(True), rows, b - a, hcols, hcol0, bh, wh, hpk, tile, out_t, dst4[f], a, rnd, shift, hi)
     else:  # ORDER_HV
         cap = rowsrc.shape[0]
@@ -670,7 +677,7 @@ def resample_task(order, src4, src3, flat, dst4, dst3, bv, wv, bh, wh, hl, max_t
                         last_end = e
                     y += 1
                 _hpass(src3[f], src4[f], flat, rowsrc, cnt, hcols, hcol0, bh, wh, hpk, tile, out_t, tmp, np.int64(0), rnd, shift, hi)
-                _vpass(tmp2, dst3[f], local, wv, _NO_PACKED, y - start, start - y0, start, start, rnd, shift, hi)
+                _vpass(tmp2, dst3[f], tmp2.shape[1], local, wv, unpacked, y - start, start - y0, start, start, rnd, shift, hi)
 
 
 @kernel(inline=True)
