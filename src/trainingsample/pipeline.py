@@ -666,31 +666,48 @@ class Pipeline:
                         return_params=return_params, out=out)
 
     def prepare(self, sources: Sequence[Source], *, seed: Union[Seed, Sequence[int]] = None, mode: str = "rgb",
-                reducing_gap: Optional[float] = 2.0):
+                reducing_gap: Optional[float] = 2.0, errors: str = "raise"):
         """The first half of a call on files: read the headers, draw the
         geometry, decode (at reduced scale) -- no kernel runs, so it needs
         no compiled code.  ``run`` does the rest; ``pipe(files, ...)`` is
-        ``pipe.run(pipe.prepare(files, ...))``."""
+        ``pipe.run(pipe.prepare(files, ...))``.
+
+        ``errors``: "raise" (a trainingsample.io.DecodeError naming the
+        file; every header is read before any file is decoded) or "skip": a file that cannot be read or decoded is left out
+        and the rest go on, each decoded once; the result's ``kept`` lists
+        the indices of the sources it holds, ``failed`` the (index,
+        DecodeError) of the others.  The random draws of every file are the
+        same either way (a sequence of seeds: each file its own)."""
         from . import io as tio
 
         V.source_list(sources, is_source)
         tio._check_mode(mode)
         reducing_gap = V.reducing_gap(reducing_gap)
+        skip = V.choice(errors, PREPARE_ERRORS, "errors") == "skip"
         n = len(sources)
         rngs = _generators(seed, n)
-        infos = [tio.probe(s) for s in sources]
+        failed = []
+        infos = [_attempt(tio.probe, skip, failed, i, s) for i, s in enumerate(sources)]
         plans = []
         for i, info in enumerate(infos):
+            if info is None:
+                plans.append(None)
+                continue
             g, taken = _plan_geometry(self._geo, info.width, info.height, rngs[i], f"images[{i}] ({info.name})")
             scale = 1
             if g.resize and g.resize[0] != "nearest" and g.mirror == (False, False):
                 scale = tio.choose_scale(info, (g.sw, g.sh), (g.rw, g.rh), reducing_gap)
             plans.append((g, taken, scale))
-        arrays = _decode_all(infos, mode, [p[2] for p in plans])
+        kept = [i for i, info in enumerate(infos) if info is not None]
+        arrays = _decode_all([infos[i] for i in kept], mode, [plans[i][2] for i in kept], skip, failed, kept)
+        kept = [i for i, a in zip(kept, arrays) if a is not None]
+        arrays = [a for a in arrays if a is not None]
+        failed.sort(key=lambda f: f[0])
         batch = V.as_batch(arrays)
         geos, params, shapes, epis, pres = [], [], [], [], []
-        for i, ((g, taken, scale), info) in enumerate(zip(plans, infos)):
-            c = arrays[i].shape[2]
+        for i, (source_index, array) in enumerate(zip(kept, arrays)):
+            (g, taken, scale), info = plans[source_index], infos[source_index]
+            c = array.shape[2]
             rw, rh = tio.reduced_size(info, scale)
             # the reduced geometry is a copy taken before finish folds the axes that are not resized
             run = g.reduced(rw / info.width, rh / info.height, rw, rh) if scale > 1 else g
@@ -703,7 +720,7 @@ class Pipeline:
             p = self._params(g, info.width, info.height, taken)
             p["decode_scale"] = scale
             params.append(p)
-        return _Prepared(self, batch, geos, pres, epis, shapes, params)
+        return _Prepared(self, batch, geos, pres, epis, shapes, params, kept, failed)
 
     def run(self, prepared, *, return_params: bool = False, out: Optional[np.ndarray] = None):
         """Run the kernels on what ``prepare`` made (see __call__)."""
@@ -873,19 +890,43 @@ class _Prepared(NamedTuple):
     epis: list
     shapes: list
     params: list
+    kept: list
+    failed: list
 
 
-def _decode_all(infos, mode, scales):
-    """Decode probed files at their scales, in threads when there are several."""
+PREPARE_ERRORS = ("raise", "skip")
+
+
+def _attempt(fn, skip, failed, index, *args):
+    """fn(*args); with ``skip``, a DecodeError is recorded in ``failed`` as
+    (index, error) and None returned instead."""
     from . import io as tio
+
+    try:
+        return fn(*args)
+    except tio.DecodeError as exc:
+        if not skip:
+            raise
+        failed.append((index, exc))
+        return None
+
+
+def _decode_all(infos, mode, scales, skip, failed, indices):
+    """Decode probed files at their scales, in threads when there are
+    several; with ``skip``, a file that fails is None (see _attempt, with
+    its index from ``indices``)."""
+    from . import io as tio
+
+    def one(k):
+        return _attempt(tio.decode, skip, failed, indices[k], infos[k], mode, scales[k])
 
     threads = min(len(infos), _engine.get_num_threads())
     if threads <= 1:
-        return [tio.decode(info, mode, s) for info, s in zip(infos, scales)]
+        return [one(k) for k in range(len(infos))]
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(threads) as ex:
-        return list(ex.map(lambda a: tio.decode(a[0], mode, a[1]), zip(infos, scales)))
+        return list(ex.map(one, range(len(infos))))
 
 
 def normalize(images: Images, mean: Union[float, Sequence[float]], std: Union[float, Sequence[float]], *,

@@ -175,3 +175,39 @@ def test_uint8_batches_normalised_on_the_device_equal_the_normalize_step(data):
         normalize_on_device(xb, (0.5, 0.5), 0.5)
     with pytest.raises(TypeError, match=r"batch must be an \(N, H, W, C\) tensor"):
         normalize_on_device(xb[0], 0.5, 0.5)
+
+
+def test_skipping_bad_files_decodes_each_good_file_once(folder, monkeypatch):
+    """on_error="skip" leaves out a file whose header reads but whose data
+    is cut (it fails while decoding, after the others were decoded) without
+    decoding the batch again; Pipeline.prepare(errors="skip") says which
+    files it kept and why the others failed."""
+    from trainingsample import io as tio
+    from trainingsample.integrations.torch import image_folder
+
+    data = (folder / "cat" / "a.jpg").read_bytes()
+    (folder / "dog" / "cut.jpg").write_bytes(data[: len(data) // 3])
+    (folder / "dog" / "zero.jpg").write_bytes(b"")
+    pipe = ts.Pipeline([ts.Resize(32, "fill")])
+    decoded = []
+    real = tio.decode
+    monkeypatch.setattr(tio, "decode", lambda info, *a, **k: decoded.append(info.name) or real(info, *a, **k))
+    ds = image_folder(folder, pipe, on_error="skip")
+    names = [p.rsplit("/", 1)[1] for p, _ in ds.samples]
+    assert names == ["a.jpg", "b.png", "c.jpg", "cut.jpg", "d.jpg", "zero.jpg"]
+    x, y = ds[list(range(len(ds)))]
+    assert x.shape == (4, 32, 32, 3) and y.tolist() == [0, 0, 1, 1]
+    assert sorted(n.rsplit("/", 1)[1] for n in decoded) == ["a.jpg", "b.png", "c.jpg", "cut.jpg", "d.jpg"]
+    want = ts.Pipeline([ts.Resize(32, "fill")])([p for p, _ in ds.samples if "cut" not in p and "zero" not in p])
+    np.testing.assert_array_equal(x.numpy(), np.stack(want))
+    prepared = pipe.prepare([p for p, _ in ds.samples], errors="skip")
+    assert prepared.kept == [0, 1, 2, 4]
+    assert [(i, "cut.jpg" in str(e), "zero.jpg" in str(e)) for i, e in prepared.failed] == [(3, True, False), (5, False, True)]
+    assert all(isinstance(e, tio.DecodeError) for _, e in prepared.failed)
+    assert pipe.run(pipe.prepare([folder / "dog" / "zero.jpg"], errors="skip")) == []
+    with pytest.raises(tio.DecodeError, match="zero.jpg"):  # headers are read first
+        pipe.prepare([p for p, _ in ds.samples])
+    with pytest.raises(tio.DecodeError, match="cut.jpg"):
+        pipe.prepare([p for p, _ in ds.samples if "zero" not in p])
+    with pytest.raises(ValueError, match="errors must be one of"):
+        pipe.prepare([p for p, _ in ds.samples], errors="ignore")

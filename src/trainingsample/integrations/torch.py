@@ -102,21 +102,17 @@ class PipelineDataset(tud.Dataset):
 
     def _run(self, items, indices, single):
         """The pipeline's outputs and their indices; with on_error "skip", a
-        batch drops each file that cannot be decoded and runs again."""
+        batch of files leaves out each file that cannot be decoded (the rest
+        are decoded once: Pipeline.prepare's errors="skip")."""
         from .. import io as tio
 
-        while items:
-            seeds = [sample_seed(self.seed, self.epoch, i) for i in indices]
-            try:
-                return self.pipeline(items, seed=seeds, mode=self.mode, reducing_gap=self.reducing_gap), indices
-            except tio.DecodeError as exc:
-                if self.on_error == "raise" or single:
-                    raise
-                bad = [k for k, it in enumerate(items) if tio.is_source(it) and tio.source_name(it) == exc.source]
-                if not bad:
-                    raise
-                del items[bad[0]], indices[bad[0]]
-        return [], []
+        seeds = [sample_seed(self.seed, self.epoch, i) for i in indices]
+        if self.on_error == "raise" or single or not items or not all(map(tio.is_source, items)):
+            return self.pipeline(items, seed=seeds, mode=self.mode, reducing_gap=self.reducing_gap), indices
+        prepared = self.pipeline.prepare(items, seed=seeds, mode=self.mode, reducing_gap=self.reducing_gap, errors="skip")
+        if not prepared.kept:
+            return [], []
+        return self.pipeline.run(prepared), [indices[k] for k in prepared.kept]
 
 
 def image_folder(root, pipeline, *, seed=0, extensions=None, **kwargs):
