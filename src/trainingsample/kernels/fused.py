@@ -4,11 +4,12 @@ import numpy as np
 
 from ._jit import kernel
 from .color import gray_float, gray_int
-from .resample import ORDER_H, ORDER_HV, ORDER_PAIRS, ORDER_V, ORDER_VH, conv_buffers, nearest_frames, resample_task
+from .resample import (ORDER_H, ORDER_HV, ORDER_PAIRS, ORDER_V, ORDER_VH, nearest_frames, resample_h, resample_hv,
+                       resample_pairs, resample_v, resample_vh)
 
 # numba's cache does not see edits to other files: the hashes of the files
 # this one imports (tests/kernels/test_kernel_files.py fails when one is stale).
-DEPENDS_ON = {"_jit.py": "bcd183af9992c5a0", "color.py": "154f934f5d04031e", "resample.py": "afbb99aed00b5437"}
+DEPENDS_ON = {"_jit.py": "bcd183af9992c5a0", "color.py": "154f934f5d04031e", "resample.py": "5204fdcd32410944"}
 
 
 EPI_RAW = 0  # the channel values stored as they are, in the image's dtype (no Normalize)
@@ -187,6 +188,27 @@ _FUSED_ROWS = 128
 
 
 @kernel(inline=True)
+def _resample_band(order, src4, src3, flat, dst4, dst3, bv, wv, bh, wh, hl, max_tmp_rows, rnd, shift, hi, band):
+    """The RESAMPLE kernel of ``order`` (a constant: the other branches are
+    pruned) on one band.  The call types every argument as the plain
+    resize's call does (the task table and counter are made here: a global
+    array is typed read-only), so the pipeline links the kernel that resize
+    compiled instead of compiling the resampling again."""
+    tasks = np.empty((0, 4), np.int64)
+    ctr = np.zeros(2, np.int64)
+    if order == ORDER_V:
+        resample_v(src4, src3, flat, dst4, dst3, bv, wv, bh, wh, hl, max_tmp_rows, rnd, shift, hi, tasks, ctr, band)
+    elif order == ORDER_H:
+        resample_h(src4, src3, flat, dst4, dst3, bv, wv, bh, wh, hl, max_tmp_rows, rnd, shift, hi, tasks, ctr, band)
+    elif order == ORDER_VH:
+        resample_vh(src4, src3, flat, dst4, dst3, bv, wv, bh, wh, hl, max_tmp_rows, rnd, shift, hi, tasks, ctr, band)
+    elif order == ORDER_HV:
+        resample_hv(src4, src3, flat, dst4, dst3, bv, wv, bh, wh, hl, max_tmp_rows, rnd, shift, hi, tasks, ctr, band)
+    else:
+        resample_pairs(src4, src3, flat, dst4, dst3, bv, wv, bh, wh, hl, max_tmp_rows, rnd, shift, hi, tasks, ctr, band)
+
+
+@kernel(inline=True)
 def _pipeline_run(order, src4, src3, flat, bv, wv, bh, wh, hl, max_tmp_rows, rnd, shift, hi,
                   dst, code, mul, add, const, kind, ohi, flip_h, flip_v, chw, f0, f1, y0, y1):
     """The body of the PIPELINE kernels: one fused pipeline task, resampling
@@ -198,16 +220,16 @@ def _pipeline_run(order, src4, src3, flat, bv, wv, bh, wh, hl, max_tmp_rows, rnd
     rows = bv.shape[0] if order != ORDER_H else src4.shape[1]
     tmp = np.empty((1, _FUSED_ROWS, out_w, c), src4.dtype)
     tmp3 = tmp.reshape(1, _FUSED_ROWS, out_w * c)
-    bufs = conv_buffers(order, src4, src3, tmp, bv, wh, bh, hl, max_tmp_rows, shift)
     for f in range(f0, f1):
         for a in range(y0, y1, _FUSED_ROWS):
             b = min(a + _FUSED_ROWS, y1)
+            band = (np.int64(0), np.int64(1), np.int64(0), np.int64(b - a))
             if order == ORDER_H:  # rows map one to one: slice the source
-                resample_task(order, src4[f : f + 1, a:b], src3[f : f + 1, a:b], flat, tmp, tmp3, bv, wv, bh, wh, hl,
-                              max_tmp_rows, rnd, shift, hi, bufs, 0, 1, 0, b - a)
+                _resample_band(order, src4[f : f + 1, a:b], src3[f : f + 1, a:b], flat, tmp, tmp3, bv, wv, bh, wh, hl,
+                               max_tmp_rows, rnd, shift, hi, band)
             else:  # the band's rows of the vertical table
-                resample_task(order, src4[f : f + 1], src3[f : f + 1], flat, tmp, tmp3, bv[a:b], wv[a:b], bh, wh, hl,
-                              max_tmp_rows, rnd, shift, hi, bufs, 0, 1, 0, b - a)
+                _resample_band(order, src4[f : f + 1], src3[f : f + 1], flat, tmp, tmp3, bv[a:b], wv[a:b], bh, wh, hl,
+                               max_tmp_rows, rnd, shift, hi, band)
             epilogue(tmp, dst[f : f + 1], code, mul, add, const, kind, ohi, flip_h, flip_v, chw, a, rows, 0, 1, 0, b - a)
 
 

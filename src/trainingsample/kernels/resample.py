@@ -588,7 +588,7 @@ ORDER_PAIRS = 5  # at most two taps per window on both axes, sparse columns (_pa
 
 
 @kernel(inline=True)
-def conv_buffers(order, src4, src3, dst4, bv, wh, bh, hl, max_tmp_rows, shift):
+def _conv_buffers(order, src4, src3, dst4, bv, wh, bh, hl, max_tmp_rows, shift):
     """The scratch memory and tables one thread's resampling tasks share,
     made once per thread: ``(tile, out_t, tmp, rowsrc, pt, pbuf, hpk)`` --
     the horizontal pass's transposed input and output tiles, the
@@ -622,9 +622,9 @@ def conv_buffers(order, src4, src3, dst4, bv, wh, bh, hl, max_tmp_rows, shift):
 
 
 @kernel(inline=True)
-def resample_task(order, src4, src3, flat, dst4, dst3, bv, wv, bh, wh, hl, max_tmp_rows, rnd, shift, hi, bufs, f0, f1, y0, y1):
+def _resample_task(order, src4, src3, flat, dst4, dst3, bv, wv, bh, wh, hl, max_tmp_rows, rnd, shift, hi, bufs, f0, f1, y0, y1):
     """Resize frames f0:f1, output rows y0:y1 in ``order`` (a constant),
-    with a thread's conv_buffers."""
+    with a thread's _conv_buffers."""
     tile, out_t, tmp, rowsrc, pt, pbuf, hpk = bufs
     hcols, hcol0, hncol, hrows = hl
     # _vpass then packs each row's uint8 weights itself (a writable array,
@@ -692,13 +692,13 @@ def _resample_run(order, src4, src3, flat, dst4, dst3, bv, wv, bh, wh, hl, max_t
     k = next_task(ctr, n) if n > 0 else np.int64(-1)
     if k >= n:
         return
-    bufs = conv_buffers(order, src4, src3, dst4, bv, wh, bh, hl, max_tmp_rows, shift)
+    bufs = _conv_buffers(order, src4, src3, dst4, bv, wh, bh, hl, max_tmp_rows, shift)
     while k < n:
         if k < 0:
             f0, f1, y0, y1 = band
         else:
             f0, f1, y0, y1 = tasks[k, 0], tasks[k, 1], tasks[k, 2], tasks[k, 3]
-        resample_task(order, src4, src3, flat, dst4, dst3, bv, wv, bh, wh, hl, max_tmp_rows, rnd, shift, hi, bufs, f0, f1, y0, y1)
+        _resample_task(order, src4, src3, flat, dst4, dst3, bv, wv, bh, wh, hl, max_tmp_rows, rnd, shift, hi, bufs, f0, f1, y0, y1)
         if k < 0:
             return
         task_done(ctr)
