@@ -369,6 +369,17 @@ def read_image(source: Source, mode: str = "rgb", *, scale: int = 1) -> np.ndarr
     return decode(probe(source), _check_mode(mode), scale)
 
 
+def _attempt(keep_going, fn, *args):
+    """``fn(*args)``; with ``keep_going``, the DecodeError it raises is
+    returned instead (read_images, Pipeline.prepare's errors="skip")."""
+    try:
+        return fn(*args)
+    except DecodeError as exc:
+        if not keep_going:
+            raise
+        return exc
+
+
 def read_images(sources, mode: str = "rgb", *, threads: Optional[int] = None, errors: str = "raise"):
     """Many files, decoded in threads (the GIL is released while decoding).
     ``errors``: "raise" (the first DecodeError, in order) or "return" (the
@@ -382,12 +393,7 @@ def read_images(sources, mode: str = "rgb", *, threads: Optional[int] = None, er
     sources = list(sources)
 
     def one(s):
-        try:
-            return read_image(s, mode)
-        except DecodeError as exc:
-            if errors == "raise":
-                raise
-            return exc
+        return _attempt(errors != "raise", read_image, s, mode)
 
     n = threads or get_num_threads()
     if n <= 1 or len(sources) <= 1:

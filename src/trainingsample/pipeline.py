@@ -686,11 +686,10 @@ class Pipeline:
         skip = V.choice(errors, PREPARE_ERRORS, "errors") == "skip"
         n = len(sources)
         rngs = _generators(seed, n)
-        failed = []
-        infos = [_attempt(tio.probe, skip, failed, i, s) for i, s in enumerate(sources)]
+        infos = [tio._attempt(skip, tio.probe, s) for s in sources]
         plans = []
         for i, info in enumerate(infos):
-            if info is None:
+            if isinstance(info, tio.DecodeError):
                 plans.append(None)
                 continue
             g, taken = _plan_geometry(self._geo, info.width, info.height, rngs[i], f"images[{i}] ({info.name})")
@@ -698,11 +697,14 @@ class Pipeline:
             if g.resize and g.resize[0] != "nearest" and g.mirror == (False, False):
                 scale = tio.choose_scale(info, (g.sw, g.sh), (g.rw, g.rh), reducing_gap)
             plans.append((g, taken, scale))
-        kept = [i for i, info in enumerate(infos) if info is not None]
-        arrays = _decode_all([infos[i] for i in kept], mode, [plans[i][2] for i in kept], skip, failed, kept)
-        kept = [i for i, a in zip(kept, arrays) if a is not None]
-        arrays = [a for a in arrays if a is not None]
-        failed.sort(key=lambda f: f[0])
+        # each source's decoded array, or the DecodeError of its header or data
+        outcome = list(infos)
+        probed = [i for i, p in enumerate(plans) if p is not None]
+        for i, a in zip(probed, _decode_all([infos[i] for i in probed], mode, [plans[i][2] for i in probed], skip)):
+            outcome[i] = a
+        kept = [i for i, o in enumerate(outcome) if not isinstance(o, tio.DecodeError)]
+        failed = [(i, o) for i, o in enumerate(outcome) if isinstance(o, tio.DecodeError)]
+        arrays = [outcome[i] for i in kept]
         batch = V.as_batch(arrays)
         geos, params, shapes, epis, pres = [], [], [], [], []
         for i, (source_index, array) in enumerate(zip(kept, arrays)):
@@ -897,28 +899,14 @@ class _Prepared(NamedTuple):
 PREPARE_ERRORS = ("raise", "skip")
 
 
-def _attempt(fn, skip, failed, index, *args):
-    """fn(*args); with ``skip``, a DecodeError is recorded in ``failed`` as
-    (index, error) and None returned instead."""
-    from . import io as tio
-
-    try:
-        return fn(*args)
-    except tio.DecodeError as exc:
-        if not skip:
-            raise
-        failed.append((index, exc))
-        return None
-
-
-def _decode_all(infos, mode, scales, skip, failed, indices):
+def _decode_all(infos, mode, scales, skip):
     """Decode probed files at their scales, in threads when there are
-    several; with ``skip``, a file that fails is None (see _attempt, with
-    its index from ``indices``)."""
+    several; with ``skip``, a file that fails gives its DecodeError instead
+    (io._attempt)."""
     from . import io as tio
 
     def one(k):
-        return _attempt(tio.decode, skip, failed, indices[k], infos[k], mode, scales[k])
+        return tio._attempt(skip, tio.decode, infos[k], mode, scales[k])
 
     threads = min(len(infos), _engine.get_num_threads())
     if threads <= 1:
