@@ -15,7 +15,6 @@ def warmup(dtypes=("uint8", "uint16", "float32"), verbose=False):
     numba's on-disk cache, or in a DataLoader ``worker_init_fn``.  Returns the
     seconds it took (see ``python -m trainingsample warmup`` in the README).
     """
-    from ._coeffs import FILTERS
     from .color import (batch_calculate_luminance, batch_gray_to_rgb, batch_rgb_to_bgr, batch_rgb_to_gray,
                         batch_rgb_to_rgba, batch_rgba_to_rgb, calculate_luminance)
     from .crop import batch_crop_images, batch_random_crop_images
@@ -35,11 +34,7 @@ def warmup(dtypes=("uint8", "uint16", "float32"), verbose=False):
             # contiguous images and views that are not (a numba signature each)
             views = np.ones((2, 9, 13, c), dt)[:, :, 2:]
             channels = np.ones((2, 9, 11, c + 1), dt)[..., :c]  # e.g. RGB of RGBA
-            for interp in ("nearest",) + tuple(FILTERS):
-                for size in ((5, 4), (20, 17), (11, 4), (5, 9)):
-                    batch_resize_images(lst, size, interpolation=interp)
-                    batch_resize_images(imgs, size, interpolation=interp)
-                batch_resize_images(lst, (20, 3), interpolation=interp)  # horizontal-first order
+            batch_resize_images(imgs, (20, 17), interpolation="nearest")  # the filters' kernels: below
             # each pass order's kernels (kernels.RESAMPLE and PIPELINE), for
             # contiguous and strided sources: ORDER_V, H, HV and VH of 9x11
             # images, the pixel pairs of a 1/3 downscale without antialiasing
