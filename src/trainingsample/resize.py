@@ -45,6 +45,16 @@ PAIR_MOVES = 4
 
 # Take K._pairs when it applies (tests switch it off to compare with ORDER_VH).
 PAIRS = True
+# When the pixel-pair kernel runs instead of ORDER_VH's kernel (the same
+# results either way: a choice of speed only).  Timed against ORDER_VH on
+# the benchmark's 2-core EPYC, antialias=False bilinear downscales of
+# 375x500 to 1000x1000 and 1080x1920 sources, single thread: pixels of 3-16
+# bytes (one copy each) took 0.39-0.89x ORDER_VH's time where the windows
+# leave columns unread; where every column is read, 0.57-0.95x for uint8
+# and float32 and 0.65-1.41x for uint16 (not taken).  Pixels of 1-2 or over
+# 16 bytes are copied element by element: 1.8-3.5x (not taken).
+PAIR_PIXEL_BYTES = (3, 16)
+PAIR_DENSE_DTYPES = frozenset({np.dtype(np.uint8), np.dtype(np.float32)})
 
 _NO_BOUNDS = np.zeros((1, 2), np.int32)
 # dtype -> a (1, 2, 1) array numba types as "any" layout (see ConvPlan.kernel_sources)
@@ -321,8 +331,8 @@ def _conv_plan(h, w, c, oh, ow, dtype, name, antialias, virtual, mirror, pairs, 
     itemsize = dtype.itemsize
     bh, wh, hl = _horizontal_table(w, rw, px, ow, name, antialias, kind, mirror[1], c, itemsize, boxes[1])
     order = pass_order(h, w, c, rh, rw, dtype, name, antialias, pairs, boxes)
-    if order == K.ORDER_VH and pairs and hl.cols.size and _few_taps(bv) and _few_taps(bh):
-        # sparse columns, one or two taps: gather the pixel pairs (same results as VH)
+    if order == K.ORDER_VH and pairs and _pairs_pay(c, dtype, hl.cols.size > 0) and _few_taps(bv) and _few_taps(bh):
+        # one or two taps: gather the pixel pairs (same results as VH)
         order, work = K.ORDER_PAIRS, ow * (PAIR_OPS_PER_CHANNEL * c + PAIR_MOVES * TILE_COST)
         wv, wh = _two_columns(wv), _two_columns(wh)
     else:
@@ -349,6 +359,14 @@ def _horizontal_table(w, rw, px, ow, name, antialias, kind, mirror, c, itemsize,
         return bh, wh, HLayout(np.zeros(0, np.int64), 0, 1, 1)
     bh, hl = h_layout(bh, c, itemsize)
     return bh, wh, HLayout(*hl)
+
+
+def _pairs_pay(c, dtype, gaps):
+    """Whether the pixel-pair kernel is the faster way to run ORDER_VH for
+    pixels of ``c`` elements of ``dtype`` (see PAIR_PIXEL_BYTES); ``gaps``:
+    the horizontal windows leave input columns unread."""
+    lo, hi = PAIR_PIXEL_BYTES
+    return lo <= c * dtype.itemsize <= hi and (gaps or dtype in PAIR_DENSE_DTYPES)
 
 
 def _few_taps(bounds):

@@ -199,6 +199,11 @@ class TestNoAntialias:
         blends (K.BLEND_*) the pixel-pair tables asked for."""
         blends = set()
         fast = {}
+        # every pixel size and dtype through the pixel-pair kernel, also
+        # where the planner would rather run ORDER_VH's (slower there)
+        monkeypatch.setattr(R, "PAIR_PIXEL_BYTES", (1, 1 << 30))
+        monkeypatch.setattr(R, "PAIR_DENSE_DTYPES", frozenset(map(np.dtype, (np.uint8, np.uint16, np.float32))))
+        R._conv_plan.cache_clear()
         for i, (img, cases) in enumerate(images_cases):
             for interp, (w, h) in cases:
                 r = R.resample_setup(img[None], h, w, img.dtype, interp, False)
@@ -259,6 +264,21 @@ class TestNoAntialias:
         img = noise(rng, (320, 480, 3), dtype)
         blends = self._pairs_vs_vertical_first(monkeypatch, [(img, [("bilinear", (120, 80)), ("bilinear", (100, 70))])])
         assert K.BLEND_FULL in blends
+
+    @pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.float32])
+    @pytest.mark.parametrize("c", [1, 2, 3, 4, 5])
+    def test_pixel_pairs_run_where_they_are_faster(self, rng, fresh_plans, dtype, c):
+        # the planner runs ORDER_VH with the pixel-pair kernel where it was
+        # timed faster (R.PAIR_PIXEL_BYTES): pixels of 3-16 bytes, and where
+        # every input column is read only for uint8 and float32; elsewhere
+        # ORDER_VH's own kernel, with the same pixels
+        img = noise(rng, (375, 500, c), dtype)
+        px = c * np.dtype(dtype).itemsize
+        for (w, h), gaps in (((160, 100), True), ((224, 224), False)):
+            t = R.resample_setup(img[None], h, w, img.dtype, "bilinear", False).tables
+            assert (t.layout.cols.size > 0) == gaps
+            fits = 3 <= px <= 16 and (gaps or dtype != np.uint16)
+            assert t.order == (K.ORDER_PAIRS if fits else K.ORDER_VH), (px, gaps, t.order)
 
     def test_pixel_pairs_views_and_threads(self, rng, threads):
         img = noise(rng, (400, 600, 3))

@@ -531,9 +531,9 @@ def _pair_table(bh, wh, hl, c, itemsize, length):
 @kernel
 def _pairs(src, dst, bv, wv, pt, buf, c, rnd, shift, hi, y0, y1):
     """Output rows y0:y1 of one frame (src, dst: (rows, row elements)) when
-    every window has one or two taps on both axes and the horizontal windows
-    leave input columns unread (antialias=False downscales with bilinear,
-    hamming or box).  wv has two columns (zero for one-tap windows); ``pt``
+    every window has one or two taps on both axes (antialias=False
+    downscales with bilinear, hamming or box; the planner takes it where it
+    is faster than ORDER_VH, see resize.PAIR_PIXEL_BYTES).  wv has two columns (zero for one-tap windows); ``pt``
     is the _pair_table of the horizontal table, ``buf`` four rows of at
     least ``ow * c + 16`` elements.
 
