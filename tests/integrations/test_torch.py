@@ -211,3 +211,29 @@ def test_skipping_bad_files_decodes_each_good_file_once(folder, monkeypatch):
         pipe.prepare([p for p, _ in ds.samples if "zero" not in p])
     with pytest.raises(ValueError, match="errors must be one of"):
         pipe.prepare([p for p, _ in ds.samples], errors="ignore")
+
+
+def test_file_batches_are_written_in_place_into_shared_memory_in_a_worker(folder, monkeypatch):
+    """A batch of files goes straight into one tensor; in a worker that
+    tensor's storage is shared memory (as default_collate makes it), so
+    neither a stacking copy nor the send to the main process copies it."""
+    import torch.utils.data as tud
+
+    from trainingsample.integrations import torch as T
+    from trainingsample.integrations.torch import image_folder
+
+    pipe = ts.Pipeline([ts.RandomResizedCrop(48), ts.HorizontalFlip(), ts.Normalize(ts.IMAGENET_MEAN, ts.IMAGENET_STD)])
+    ds = image_folder(folder, pipe, seed=5)
+    here, _ = ds[[0, 1, 2, 3]]
+    assert not here.is_shared()
+    monkeypatch.setattr(tud, "get_worker_info", lambda: object())  # as in a DataLoader worker
+    made = []
+    real = T._batch_tensor
+    monkeypatch.setattr(T, "_batch_tensor", lambda *a: made.append(real(*a)) or made[-1])
+    x, y = ds[[0, 1, 2, 3]]
+    assert x is made[0]  # the pipeline's output buffer itself, not a copy of it
+    assert x.is_shared() and x.is_contiguous() and x.dtype == torch.float32 and x.shape == (4, 3, 48, 48)
+    assert y.tolist() == [0, 0, 1, 1]
+    torch.testing.assert_close(x, here, rtol=0, atol=0)
+    single = [ds[i][0] for i in range(4)]
+    torch.testing.assert_close(x, torch.stack(single), rtol=0, atol=0)

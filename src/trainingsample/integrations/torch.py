@@ -89,9 +89,11 @@ class PipelineDataset(tud.Dataset):
         indices = [i % n for i in indices]
         items = [self._load(i) for i in indices]
         out, indices = self._run(items, indices, single)
-        if not out:
+        if isinstance(out, torch.Tensor):  # a batch of files, written in place
+            x = out
+        elif not out:
             return (torch.empty(0), torch.empty(0, dtype=torch.int64)) if self.labels is not None else torch.empty(0)
-        if len({o.shape for o in out}) == 1:
+        elif len({o.shape for o in out}) == 1:
             x = torch.from_numpy(np.stack(out)) if not single else torch.from_numpy(out[0])
         else:
             x = [torch.from_numpy(o) for o in out]
@@ -101,18 +103,39 @@ class PipelineDataset(tud.Dataset):
         return x, (torch.as_tensor(y[0]) if single else torch.as_tensor(y))
 
     def _run(self, items, indices, single):
-        """The pipeline's outputs and their indices; with on_error "skip", a
-        batch of files leaves out each file that cannot be decoded (the rest
-        are decoded once: Pipeline.prepare's errors="skip")."""
+        """The pipeline's outputs and their indices.  A batch of files whose
+        outputs share one shape is written straight into one tensor (in
+        shared memory in a worker, as torch's default_collate makes its
+        batches: no stacking copy here, and none when the batch is sent to
+        the main process); with on_error "skip" it leaves out each file that
+        cannot be decoded (the rest are decoded once: Pipeline.prepare's
+        errors="skip")."""
         from .. import io as tio
 
         seeds = [sample_seed(self.seed, self.epoch, i) for i in indices]
-        if self.on_error == "raise" or single or not items or not all(map(tio.is_source, items)):
+        if single or not items or not all(map(tio.is_source, items)):
             return self.pipeline(items, seed=seeds, mode=self.mode, reducing_gap=self.reducing_gap), indices
-        prepared = self.pipeline.prepare(items, seed=seeds, mode=self.mode, reducing_gap=self.reducing_gap, errors="skip")
-        if not prepared.kept:
-            return [], []
-        return self.pipeline.run(prepared), [indices[k] for k in prepared.kept]
+        prepared = self.pipeline.prepare(items, seed=seeds, mode=self.mode, reducing_gap=self.reducing_gap,
+                                         errors=self.on_error)
+        kept = [indices[k] for k in prepared.kept]
+        shapes = prepared.shapes
+        if not shapes or len(set(shapes)) > 1:
+            return (self.pipeline.run(prepared) if shapes else []), kept
+        x = _batch_tensor((len(shapes),) + tuple(shapes[0]), prepared.epis[0].dtype)
+        self.pipeline.run(prepared, out=x.numpy())
+        return x, kept
+
+
+def _batch_tensor(shape, dtype):
+    """An uninitialised tensor of ``shape`` and the numpy ``dtype``; in a
+    DataLoader worker its storage is shared memory, made the way torch's
+    default_collate makes it, so sending it to the main process copies
+    nothing."""
+    elem = torch.from_numpy(np.empty(0, dtype))
+    if tud.get_worker_info() is None:
+        return torch.empty(shape, dtype=elem.dtype)
+    storage = elem._typed_storage()._new_shared(int(np.prod(shape)), device=elem.device)
+    return elem.new(storage).resize_(*shape)
 
 
 def image_folder(root, pipeline, *, seed=0, extensions=None, **kwargs):
