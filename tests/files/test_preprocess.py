@@ -466,3 +466,17 @@ def test_kernel_load_holds_scipy_linalg_out_and_lifts_the_hold():
             "print(ts.resize_image(np.zeros((8, 8, 3), np.uint8), (4, 4)).shape)\n")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
     assert r.returncode == 0 and r.stdout.strip() == "(4, 4, 3)", r.stderr[-3000:]
+
+
+def test_write_atomic_makes_folders_and_leaves_nothing_when_it_fails(tmp_path):
+    out = tmp_path / "a" / "b" / "x.jpg"
+    P.write_atomic(b"123", out)
+    assert out.read_bytes() == b"123"
+    P.write_atomic(b"45", out)  # the folder is there now; replaced whole
+    assert out.read_bytes() == b"45" and sorted(p.name for p in out.parent.iterdir()) == ["x.jpg"]
+    with pytest.raises(TypeError):
+        P.write_atomic("not bytes", out)  # fails while writing the temporary file
+    with pytest.raises(TypeError):
+        P.write_atomic("not bytes", tmp_path / "new" / "y.jpg")
+    assert out.read_bytes() == b"45" and sorted(p.name for p in out.parent.iterdir()) == ["x.jpg"]
+    assert [p.name for p in (tmp_path / "new").iterdir()] == []

@@ -269,16 +269,25 @@ def encode(arr, fmt, quality):
 def write_atomic(data, dst_path):
     """Write ``data`` to a temporary name in the same folder, then rename: a
     finished output is never partly written, and a failed write leaves
-    nothing behind."""
-    dst_path.parent.mkdir(parents=True, exist_ok=True)
+    nothing behind.  The output's folder is made when the first write into
+    it finds it missing (no mkdir or stat per file: each was a system call
+    per output)."""
     tmp = tmp_name(dst_path)
     try:
-        with open(tmp, "wb") as fh:
+        try:
+            fh = open(tmp, "wb")
+        except FileNotFoundError:
+            dst_path.parent.mkdir(parents=True, exist_ok=True)
+            fh = open(tmp, "wb")
+        with fh:
             fh.write(data)
         os.replace(tmp, dst_path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
 
 
 def _round(v):
