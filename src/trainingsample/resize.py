@@ -534,13 +534,13 @@ def _resize_one(image, size, interpolation, antialias):
         # to the pass order's kernel (what resample_setup and resample_call
         # would build, without their objects: about 4 us of a 64x64 resize)
         t = _conv_plan(h, w, c, oh, ow, image.dtype, name, antialias, (oh, ow, 0, 0), (False, False), PAIRS, (None, None))
-        if t.work * oh < _engine.MIN_PARALLEL_WORK or _engine.get_num_threads() == 1:
+        if _engine.runs_in_caller(t.work * oh):
             K.RESAMPLE[t.order](image.reshape(1, h, w, c), image.reshape(1, h, w * c), True, dst4,
                                 dst4.reshape(1, oh, ow * c), *t.kernel_args(), K.NO_TASKS, K.NO_COUNTER, (0, 1, 0, oh))
             return dst4[0] if len(shape) == 3 else dst4[0, :, :, 0]
     src4 = image[None] if len(shape) == 3 else image[None, :, :, None]
     r = resample_setup(src4, oh, ow, image.dtype, name, antialias)
-    if r.work * oh < _engine.MIN_PARALLEL_WORK or _engine.get_num_threads() == 1:
+    if _engine.runs_in_caller(r.work * oh):
         resample_call(src4, dst4, r).call(0, 1, 0, oh)  # the one task the engine would plan
     else:
         _apply.run([dst4], [resample_call(src4, dst4, r)])
