@@ -119,8 +119,10 @@ class PipelineDataset(tud.Dataset):
                                          errors=self.on_error)
         kept = [indices[k] for k in prepared.kept]
         shapes = prepared.shapes
-        if not shapes or len(set(shapes)) > 1:
-            return (self.pipeline.run(prepared) if shapes else []), kept
+        if not shapes:  # every file failed (on_error "skip")
+            return [], []
+        if len(set(shapes)) > 1:
+            return self.pipeline.run(prepared), kept
         x = _batch_tensor((len(shapes),) + tuple(shapes[0]), prepared.epis[0].dtype)
         self.pipeline.run(prepared, out=x.numpy())
         return x, kept
