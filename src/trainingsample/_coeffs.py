@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 
+from .kernels import coeffs as KC
 from .kernels.fixed_point import PRECISION_BITS
 
 
@@ -83,6 +84,8 @@ def coefficients(in_size, out_size, name, antialias=True, kind="float32", box=No
     (normalised, Pillow's double ``kk``), "float32" (the same rounded), or
     "int32"/"int64" (scaled by 2**22 and rounded half away from zero, as
     Pillow does).  Both are read-only (shared between calls and threads).
+    The box and bilinear tables come from a compiled kernel (4 us instead
+    of numpy's 40 us for 224 outputs), the others from ``table_numpy``.
     """
     if kind != "float64":
         bounds, w = coefficients(in_size, out_size, name, antialias, "float64", box)
@@ -93,12 +96,41 @@ def coefficients(in_size, out_size, name, antialias=True, kind="float32", box=No
             weights = np.trunc(np.where(scaled < 0, scaled - 0.5, scaled + 0.5)).astype(kind)
         weights.setflags(write=False)
         return bounds, weights
-    fn, support = FILTERS[name]
+    filt = KERNEL_FILTERS.get(name)
+    if filt is None:
+        bounds, weights = table_numpy(in_size, out_size, name, antialias, box)
+    else:
+        in0, scale, support, filterscale, ksize = _geometry(in_size, out_size, name, antialias, box)
+        bounds = np.empty((out_size, 2), np.int32)
+        flat = np.empty(out_size * ksize)
+        width = KC.filter_table(in_size, out_size, in0, scale, support, 1.0 / filterscale, ksize, filt, bounds, flat)
+        weights = flat[: out_size * width].reshape(out_size, width)
+    bounds.setflags(write=False)
+    weights.setflags(write=False)
+    return bounds, weights
+
+
+# filters whose tables kernels/coeffs.py computes (plain arithmetic: the
+# same bits as table_numpy); the others call sin/cos and stay in numpy
+KERNEL_FILTERS = {"box": KC.FILTER_BOX, "bilinear": KC.FILTER_BILINEAR}
+
+
+def _geometry(in_size, out_size, name, antialias, box):
+    """(in0, scale, support, filterscale, ksize) of a table, as Pillow's
+    precompute_coeffs computes them."""
     in0, in1 = (0.0, float(in_size)) if box is None else (float(box[0]), float(box[1]))
     scale = (in1 - in0) / out_size
     filterscale = max(scale, 1.0) if antialias else 1.0
-    support = support * filterscale
-    ksize = int(math.ceil(support)) * 2 + 1
+    support = FILTERS[name][1] * filterscale
+    return in0, scale, support, filterscale, int(math.ceil(support)) * 2 + 1
+
+
+def table_numpy(in_size, out_size, name, antialias=True, box=None):
+    """The float64 ``(bounds, weights)`` of coefficients, in numpy: Pillow's
+    precompute_coeffs and normalisation, every filter (the reference of
+    kernels/coeffs.py's box and bilinear tables)."""
+    fn = FILTERS[name][0]
+    in0, scale, support, filterscale, ksize = _geometry(in_size, out_size, name, antialias, box)
     center = in0 + (np.arange(out_size, dtype=np.float64) + 0.5) * scale
     # C's (int) truncates toward zero
     xmin = np.maximum(np.trunc(center - support + 0.5), 0).astype(np.int64)
@@ -115,10 +147,7 @@ def coefficients(in_size, out_size, name, antialias=True, kind="float32", box=No
     w /= np.where(total != 0.0, total, 1.0)[:, None]  # a row of zeros stays zeros
     bounds = np.empty((out_size, 2), np.int32)
     bounds[:, 0], bounds[:, 1] = xmin, xmax
-    weights = w
-    bounds.setflags(write=False)
-    weights.setflags(write=False)
-    return bounds, weights
+    return bounds, w
 
 
 @functools.lru_cache(maxsize=256)

@@ -84,6 +84,22 @@ def _taps(bounds):
     return total / n, min(total, span)
 
 
+def _columns_read(bh):
+    """``(first, span, read)`` of a table whose starts never decrease (every
+    table of this module): its first input column, the columns from there
+    to the end of the last window, and how many of them some window reads
+    -- the span less the holes before each window that starts beyond every
+    earlier window's end (a few array operations, where marking each
+    window's columns took 16 us per table)."""
+    starts = bh[:, 0].astype(np.int64)
+    ends = starts + bh[:, 1]
+    reach = np.maximum.accumulate(ends)
+    first = int(starts[0])
+    span = int(reach[-1]) - first
+    holes = np.subtract(starts[1:], reach[:-1]).clip(0).sum()
+    return first, span, span - int(holes)
+
+
 def h_layout(bh, c, itemsize):
     """How the horizontal pass reads its input columns.
 
@@ -92,21 +108,19 @@ def h_layout(bh, c, itemsize):
     are transposed), else the range from ``col0`` -- and ``rows`` input rows;
     ``table`` is ``bh`` with its first taps counted in tile columns.
     """
-    first = int(bh[0, 0])
-    end = int((bh[:, 0] + bh[:, 1]).max())
-    used = np.zeros(end - first + 1, np.int64)
-    np.add.at(used, bh[:, 0] - first, 1)
-    np.add.at(used, bh[:, 0] + bh[:, 1] - first, -1)
-    used = np.cumsum(used[:-1]) > 0
-    ncol = int(used.sum())
-    if ncol <= (1 - GAP_FRACTION) * used.size:
+    first, span, ncol = _columns_read(bh)
+    if ncol <= (1 - GAP_FRACTION) * span:
+        used = np.zeros(span + 1, np.int64)
+        np.add.at(used, bh[:, 0] - first, 1)
+        np.add.at(used, bh[:, 0] + bh[:, 1] - first, -1)
+        used = np.cumsum(used[:-1]) > 0
         cols = (np.flatnonzero(used) + first).astype(np.int64)
         index = np.cumsum(used) - 1  # tile column of each spanned input column
         table = bh.copy()
         table[:, 0] = index[bh[:, 0] - first]
         col0 = 0
     else:
-        cols, col0, ncol = np.zeros(0, np.int64), first, used.size
+        cols, col0, ncol = np.zeros(0, np.int64), first, span
         table = bh.copy()
         table[:, 0] -= first
     rows = max(1, min(TILE_ROWS, TILE_BYTES // max(1, ncol * c * itemsize)))
@@ -185,8 +199,10 @@ def pass_order(h, w, c, rh, rw, dtype, name, antialias, pairs=True, boxes=(None,
     kind = _ARITHMETIC[dtype][0]
     bv, _ = coefficients(h, rh, name, antialias, kind, boxes[0])
     bh, _ = coefficients(w, rw, name, antialias, kind, boxes[1])
-    _, (cols, _, ncol, _) = h_layout(bh, c, dtype.itemsize)
-    if pairs and cols.size and _few_taps(bv) and _few_taps(bh):
+    _, span, read = _columns_read(bh)
+    gaps = read <= (1 - GAP_FRACTION) * span  # as h_layout decides
+    ncol = read if gaps else span
+    if pairs and gaps and _few_taps(bv) and _few_taps(bh):
         return K.ORDER_VH
     return choose_order(h, w, c, rh, rw, bv, bh, ncol, boxes)[0]
 

@@ -5,6 +5,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 import trainingsample as ts
+from trainingsample import _coeffs as C
 from trainingsample import _engine
 from trainingsample import kernels as K
 from trainingsample import resize as R
@@ -373,6 +374,29 @@ class TestUint8Blocks:
             got = self.run(src, bounds, weights, dst=dst[:, 50 : 50 + src.shape[1]])
             np.testing.assert_array_equal(got, want)
             assert not dst[:, :50].any()
+
+
+class TestCompiledTables:
+    """The box and bilinear tables of kernels/coeffs.py are table_numpy's,
+    bit for bit: every size, span and antialias setting."""
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.integers(1, 3000), st.integers(1, 3000), st.sampled_from(sorted(C.KERNEL_FILTERS)), st.booleans(),
+           st.one_of(st.none(), st.tuples(st.floats(0, 1), st.floats(0, 1))))
+    @example(500, 224, "bilinear", True, None)
+    @example(11, 249, "bilinear", False, (0.67, 0.88))  # an upscaled span: FMA contraction changes its last bit
+    @example(1941, 1459, "bilinear", True, (0.5436, 0.9703))
+    def test_equal_to_numpy(self, n, m, name, antialias, span):
+        box = None
+        if span is not None:
+            lo, hi = sorted(span)
+            box = (lo * n, max(hi * n, lo * n + 1e-3))
+        want_b, want_w = C.table_numpy(n, m, name, antialias, box)
+        got_b, got_w = C.coefficients.__wrapped__(n, m, name, antialias, "float64", box)
+        np.testing.assert_array_equal(got_b, want_b)
+        assert got_w.shape == want_w.shape and got_w.flags.c_contiguous
+        np.testing.assert_array_equal(got_w.view(np.int64), want_w.view(np.int64))  # -0.0 and every last bit
+        assert not got_w.flags.writeable and not got_b.flags.writeable
 
 
 class TestProperties:

@@ -3,6 +3,7 @@
 - ``_jit``: the one decorator (``kernel``) and the LLVM intrinsics;
   ``fixed_point``: the uint8 fixed-point constants shared with ``_coeffs``;
 - ``tasks``: the task counter the engine's threads claim work from;
+- ``coeffs``: the box and bilinear filters' coefficient tables;
 - ``color``: luminance sums and channel conversions;
 - ``resample``: Pillow's convolution passes, nearest neighbour, frame drivers;
 - ``fused``: the pipeline's resample-then-epilogue kernels.
@@ -25,7 +26,7 @@ makes ``tests/kernels/test_kernel_files.py`` fail until the hashes of its import
 are updated (``python tests/kernels/test_kernel_files.py --update``), which edits
 those files and so invalidates their cached code, transitively.
 """
-from . import color, fused, resample, tasks
+from . import coeffs, color, fused, resample, tasks
 from .color import (
     channel_row_sums,
     channel_row_sums_flat,
@@ -58,7 +59,7 @@ from .resample import (
 )
 from .tasks import next_task, task_done, wait_tasks
 
-FAMILIES = (tasks, color, resample, fused)
+FAMILIES = (tasks, coeffs, color, resample, fused)
 
 
 def dispatchers():

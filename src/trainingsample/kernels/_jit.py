@@ -31,15 +31,18 @@ DEPENDS_ON = {"fixed_point.py": "0f225c81a773ea94"}
 FASTMATH = frozenset({"contract"})
 
 
-def kernel(fn=None, *, inline=False):
+def kernel(fn=None, *, inline=False, exact=False):
     """Compile ``fn`` lazily (on first call) as a GIL-free, cached kernel.
 
     ``@kernel(inline=True)``: numba inlines the function into its callers
     before typing, so constant arguments stay constants inside it (a loop
     written once, specialised per call site -- e.g. the literal byte count
-    ``copy_bytes`` needs).
+    ``copy_bytes`` needs).  ``@kernel(exact=True)``: no FMA contraction
+    either, so float64 arithmetic rounds after every operation exactly as
+    the same expressions in numpy do (the coefficient tables, whose
+    numpy code is the reference).
     """
-    options = dict(nogil=True, cache=True, error_model="numpy", fastmath=set(FASTMATH))
+    options = dict(nogil=True, cache=True, error_model="numpy", fastmath=set() if exact else set(FASTMATH))
     if inline:
         options["inline"] = "always"
     decorate = numba.njit(**options)
