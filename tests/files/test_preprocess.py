@@ -467,15 +467,52 @@ def test_kernel_load_holds_scipy_linalg_out_and_lifts_the_hold():
     assert r.returncode == 0 and r.stdout.strip() == "(4, 4, 3)", r.stderr[-3000:]
 
 
-def test_write_atomic_makes_folders_and_leaves_nothing_when_it_fails(tmp_path):
+@pytest.mark.parametrize("unnamed", [True, False])
+def test_write_atomic_makes_folders_and_leaves_nothing_when_it_fails(tmp_path, monkeypatch, unnamed):
+    # unnamed: an O_TMPFILE file linked in (Linux); otherwise, as where a
+    # file system refuses O_TMPFILE, a temporary name and a rename
+    if unnamed and not P._UNNAMED[0]:
+        pytest.skip("no O_TMPFILE here")
+    monkeypatch.setattr(P, "_UNNAMED", [unnamed])
     out = tmp_path / "a" / "b" / "x.jpg"
     P.write_atomic(b"123", out)
     assert out.read_bytes() == b"123"
     P.write_atomic(b"45", out)  # the folder is there now; replaced whole
     assert out.read_bytes() == b"45" and sorted(p.name for p in out.parent.iterdir()) == ["x.jpg"]
     with pytest.raises(TypeError):
-        P.write_atomic("not bytes", out)  # fails while writing the temporary file
-    with pytest.raises(TypeError):
         P.write_atomic("not bytes", tmp_path / "new" / "y.jpg")
+    assert not (tmp_path / "new").exists()
+
+    def full(*args):
+        raise OSError(28, "No space left on device")
+
+    with monkeypatch.context() as m:
+        m.setattr(P, "_write_all", full)  # the unnamed file's write
+        m.setattr(P.os, "replace", full)  # the temporary name's rename
+        for target in (out, out.parent / "y.jpg", tmp_path / "new" / "z.jpg"):
+            with pytest.raises(OSError, match="No space"):
+                P.write_atomic(b"6789" * 1000, target)
     assert out.read_bytes() == b"45" and sorted(p.name for p in out.parent.iterdir()) == ["x.jpg"]
     assert [p.name for p in (tmp_path / "new").iterdir()] == []
+    assert P._UNNAMED == [unnamed]  # the way chosen held throughout
+
+
+def test_write_atomic_falls_back_where_unnamed_files_are_refused(tmp_path, monkeypatch):
+    # a file system without O_TMPFILE (EOPNOTSUPP) or a /proc whose links
+    # cannot be followed (EXDEV): the temporary name, from then on
+    real_open = P.os.open
+    for errno_, where in ((95, "open"), (18, "link")):
+        monkeypatch.setattr(P, "_UNNAMED", [True])
+
+        def refuse(*args, **kwargs):
+            raise OSError(errno_, "refused")
+
+        with monkeypatch.context() as m:
+            if where == "open":
+                m.setattr(P.os, "open", lambda path, flags, *a: refuse() if flags & P._O_TMPFILE else real_open(path, flags, *a))
+            else:
+                m.setattr(P.os, "link", refuse)
+            out = tmp_path / where / "x.jpg"
+            P.write_atomic(b"123", out)
+        assert out.read_bytes() == b"123" and [p.name for p in out.parent.iterdir()] == ["x.jpg"]
+        assert P._UNNAMED == [False]
