@@ -486,15 +486,19 @@ def test_write_atomic_makes_folders_and_leaves_nothing_when_it_fails(tmp_path, m
     def full(*args):
         raise OSError(28, "No space left on device")
 
-    with monkeypatch.context() as m:
-        m.setattr(P, "_write_all", full)  # the unnamed file's write
-        m.setattr(P.os, "replace", full)  # the temporary name's rename
-        for target in (out, out.parent / "y.jpg", tmp_path / "new" / "z.jpg"):
-            with pytest.raises(OSError, match="No space"):
-                P.write_atomic(b"6789" * 1000, target)
+    for broken in (("_write_all", "replace"), ("replace",)):
+        with monkeypatch.context() as m:
+            for name in broken:  # the unnamed file's write; the temporary name's rename
+                m.setattr(P if name == "_write_all" else P.os, name, full)
+            for target in (out, out.parent / "y.jpg", tmp_path / "new" / "z.jpg"):
+                if target == out or "_write_all" in broken:
+                    with pytest.raises(OSError, match="No space"):
+                        P.write_atomic(b"6789" * 1000, target)
     assert out.read_bytes() == b"45" and sorted(p.name for p in out.parent.iterdir()) == ["x.jpg"]
     assert [p.name for p in (tmp_path / "new").iterdir()] == []
     assert P._UNNAMED == [unnamed]  # the way chosen held throughout
+    P.write_atomic(b"6789", str(out))  # a str path; replaced whole
+    assert out.read_bytes() == b"6789" and sorted(p.name for p in out.parent.iterdir()) == ["x.jpg"]
 
 
 def test_write_atomic_falls_back_where_unnamed_files_are_refused(tmp_path, monkeypatch):

@@ -37,6 +37,7 @@ import errno
 import io
 import json
 import os
+import posixpath
 import re
 import stat
 import sys
@@ -232,7 +233,7 @@ def file_seed(seed, rel):
 
 
 def output_name(rel, fmt):
-    return str(Path(rel).with_suffix(FORMATS[fmt]).as_posix())
+    return posixpath.splitext(rel)[0] + FORMATS[fmt]  # rel is a posix path (list_sources)
 
 
 # --------------------------------------------------------------------------
@@ -243,7 +244,8 @@ _TMP = re.compile(r"^\..+\.tmp\d+(-\d+)?$")
 
 
 def tmp_name(dst_path):
-    return dst_path.with_name(f".{dst_path.name}.tmp{os.getpid()}-{threading.get_ident()}")
+    folder, name = os.path.split(os.fspath(dst_path))
+    return os.path.join(folder, f".{name}.tmp{os.getpid()}-{threading.get_ident()}")
 
 
 def encode(arr, fmt, quality):
@@ -283,14 +285,16 @@ def write_atomic(data, dst_path):
     folder that is linked at its name once complete: the folder changes
     once per file, and its lock is not held while the file system finds
     an inode (with 2 workers writing into one folder, rename waited on the
-    other worker's create for 7% of the CPU samples).  An existing output,
-    or a file system without O_TMPFILE, takes a temporary name and a
+    other worker's create for 7% of the CPU samples).  An existing output
+    is replaced by linking the written file at a temporary name and renaming
+    that.  A file system without O_TMPFILE takes a temporary file and a
     rename.  The output's folder is made when the first write into it finds
     it missing."""
     data = memoryview(data).cast("B")  # TypeError for anything but a bytes-like object
+    dst_path = os.fspath(dst_path)
     if _UNNAMED[0]:
         try:
-            fd = _open_unnamed(dst_path.parent)
+            fd = _open_unnamed(os.path.dirname(dst_path))
         except OSError as exc:
             if exc.errno not in _REFUSED:
                 raise
@@ -298,25 +302,25 @@ def write_atomic(data, dst_path):
         else:
             try:
                 _write_all(fd, data)
-                # linkat with AT_SYMLINK_FOLLOW (os.link passes it only with a dir fd)
-                os.link(f"/proc/self/fd/{fd}", dst_path, src_dir_fd=fd)
+                _link(fd, dst_path)
                 return
             except FileExistsError:
-                pass  # replace the existing output (below)
+                _replace_with(lambda tmp: _link(fd, tmp), dst_path)
+                return
             except OSError as exc:
                 if exc.errno not in _LINK_REFUSED:
                     raise
                 _UNNAMED[0] = False  # /proc's links cannot be followed here
             finally:
                 os.close(fd)
-    _write_renamed(data, dst_path)
+    _replace_with(lambda tmp: _write_file(tmp, data), dst_path)
 
 
 def _open_unnamed(folder):
     try:
         return os.open(folder, os.O_WRONLY | _O_TMPFILE | os.O_CLOEXEC, 0o666)
     except FileNotFoundError:
-        folder.mkdir(parents=True, exist_ok=True)
+        os.makedirs(folder, exist_ok=True)
         return os.open(folder, os.O_WRONLY | _O_TMPFILE | os.O_CLOEXEC, 0o666)
 
 
@@ -325,17 +329,28 @@ def _write_all(fd, data):
         data = data[os.write(fd, data):]
 
 
-def _write_renamed(data, dst_path):
-    """A temporary name in the same folder, then a rename."""
+def _link(fd, path):
+    # linkat with AT_SYMLINK_FOLLOW (os.link passes it only with a dir fd)
+    os.link(f"/proc/self/fd/{fd}", path, src_dir_fd=fd)
+
+
+def _write_file(path, data):
+    try:
+        fh = open(path, "wb")
+    except FileNotFoundError:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        fh = open(path, "wb")
+    with fh:
+        fh.write(data)
+
+
+def _replace_with(make, dst_path):
+    """``make`` the finished file at a temporary name in the same folder,
+    then rename it over ``dst_path``; the temporary name never outlives a
+    failure."""
     tmp = tmp_name(dst_path)
     try:
-        try:
-            fh = open(tmp, "wb")
-        except FileNotFoundError:
-            dst_path.parent.mkdir(parents=True, exist_ok=True)
-            fh = open(tmp, "wb")
-        with fh:
-            fh.write(data)
+        make(tmp)
         os.replace(tmp, dst_path)
     except BaseException:
         try:
@@ -360,7 +375,7 @@ def read_file(rel, src, opts):
     from .. import io as tio
 
     try:
-        return opts["pipeline"].prepare([Path(src) / rel], seed=[file_seed(opts["seed"], rel)],
+        return opts["pipeline"].prepare([os.path.join(src, rel)], seed=[file_seed(opts["seed"], rel)],
                                         mode=opts["channels"], reducing_gap=opts.get("reducing_gap", 2.0))
     except tio.DecodeError as exc:
         return {"source": rel, "error": f"decode: {exc.cause}"}
@@ -387,7 +402,7 @@ def finish_file(rel, prepared, dst, opts):
         return {"source": rel, "error": _error("pipeline", exc)}
     name = output_name(rel, opts["format"])
     try:
-        write_atomic(encode(out, opts["format"], opts["quality"]), Path(dst) / name)
+        write_atomic(encode(out, opts["format"], opts["quality"]), os.path.join(dst, name))
     except Exception as exc:
         return {"source": rel, "error": _error("write", exc)}
     return {
