@@ -85,19 +85,21 @@ def _taps(bounds):
 
 
 def _columns_read(bh):
-    """``(first, span, read)`` of a table whose starts never decrease (every
-    table of this module): its first input column, the columns from there
-    to the end of the last window, and how many of them some window reads
+    """``(first, span, read, gaps)`` of a table whose starts never decrease
+    (every table of this module): its first input column, the columns from
+    there to the end of the last window, how many of them some window reads
     -- the span less the holes before each window that starts beyond every
     earlier window's end (a few array operations, where marking each
-    window's columns took 16 us per table)."""
+    window's columns took 16 us per table) -- and whether the unread ones
+    are enough (GAP_FRACTION) for the horizontal pass to read only the
+    others (see h_layout)."""
     starts = bh[:, 0].astype(np.int64)
     ends = starts + bh[:, 1]
     reach = np.maximum.accumulate(ends)
     first = int(starts[0])
     span = int(reach[-1]) - first
-    holes = np.subtract(starts[1:], reach[:-1]).clip(0).sum()
-    return first, span, span - int(holes)
+    read = span - int(np.subtract(starts[1:], reach[:-1]).clip(0).sum())
+    return first, span, read, read <= (1 - GAP_FRACTION) * span
 
 
 def h_layout(bh, c, itemsize):
@@ -108,8 +110,8 @@ def h_layout(bh, c, itemsize):
     are transposed), else the range from ``col0`` -- and ``rows`` input rows;
     ``table`` is ``bh`` with its first taps counted in tile columns.
     """
-    first, span, ncol = _columns_read(bh)
-    if ncol <= (1 - GAP_FRACTION) * span:
+    first, span, ncol, gaps = _columns_read(bh)
+    if gaps:
         used = np.zeros(span + 1, np.int64)
         np.add.at(used, bh[:, 0] - first, 1)
         np.add.at(used, bh[:, 0] + bh[:, 1] - first, -1)
@@ -199,9 +201,8 @@ def pass_order(h, w, c, rh, rw, dtype, name, antialias, pairs=True, boxes=(None,
     kind = _ARITHMETIC[dtype][0]
     bv, _ = coefficients(h, rh, name, antialias, kind, boxes[0])
     bh, _ = coefficients(w, rw, name, antialias, kind, boxes[1])
-    _, span, read = _columns_read(bh)
-    gaps = read <= (1 - GAP_FRACTION) * span  # as h_layout decides
-    ncol = read if gaps else span
+    _, span, read, gaps = _columns_read(bh)
+    ncol = read if gaps else span  # the columns h_layout's tiles hold
     if pairs and gaps and _few_taps(bv) and _few_taps(bh):
         return K.ORDER_VH
     return choose_order(h, w, c, rh, rw, bv, bh, ncol, boxes)[0]

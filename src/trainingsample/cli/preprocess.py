@@ -316,12 +316,18 @@ def write_atomic(data, dst_path):
     _replace_with(lambda tmp: _write_file(tmp, data), dst_path)
 
 
-def _open_unnamed(folder):
+def _in_folder(folder, make):
+    """``make()``; where it finds ``folder`` missing, the folder is made and
+    ``make()`` runs again (no mkdir or stat per output)."""
     try:
-        return os.open(folder, os.O_WRONLY | _O_TMPFILE | os.O_CLOEXEC, 0o666)
+        return make()
     except FileNotFoundError:
         os.makedirs(folder, exist_ok=True)
-        return os.open(folder, os.O_WRONLY | _O_TMPFILE | os.O_CLOEXEC, 0o666)
+        return make()
+
+
+def _open_unnamed(folder):
+    return _in_folder(folder, lambda: os.open(folder, os.O_WRONLY | _O_TMPFILE | os.O_CLOEXEC, 0o666))
 
 
 def _write_all(fd, data):
@@ -335,12 +341,7 @@ def _link(fd, path):
 
 
 def _write_file(path, data):
-    try:
-        fh = open(path, "wb")
-    except FileNotFoundError:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        fh = open(path, "wb")
-    with fh:
+    with _in_folder(os.path.dirname(path), lambda: open(path, "wb")) as fh:
         fh.write(data)
 
 
