@@ -88,10 +88,49 @@ def batch_crop_images(images: Images, boxes: Boxes, *, copy: bool = True) -> Cro
     Traceback (most recent call last):
     ValueError: boxes (50, 0, 32, 24) (x, y, width, height) extends outside the image of width 60 and height 40
     """
+    if copy is True and type(images) in (list, tuple) and type(boxes) in (list, tuple):
+        crops = _plain_crops(images, boxes)
+        if crops is not None:
+            return crops
     batch = V.as_batch(images)
     bx = V.boxes(boxes, batch.count)
     _empty_fits(batch, bx.shared, "boxes")
     return _crop(batch, bx, V.flag(copy, "copy"), "boxes", shared=bx.shared)
+
+
+def _plain_crops(images, boxes):
+    """The common batch call -- a list of ndarrays, int boxes inside them,
+    less than SERIAL_COPY_BYTES in all -- as the numpy loop a user would
+    write (the general path's per-image views and checks cost 1.7 us an
+    image); None for anything else, which the general path then checks and
+    names.  Every image and box is checked before anything is copied."""
+    n = len(images)
+    shared = len(boxes) == 4 and type(boxes[0]) is int
+    if not n or not (shared or len(boxes) == n):
+        return None
+    views = []
+    total = 0
+    for k in range(n):
+        image = images[k]
+        box = boxes if shared else boxes[k]
+        if type(image) is not np.ndarray or type(box) not in (tuple, list) or len(box) != 4:
+            return None
+        x, y, w, h = box
+        shape = image.shape
+        if not (
+            type(x) is type(y) is type(w) is type(h) is int
+            and 0 <= x and 0 <= y and 0 < w and 0 < h
+            and (len(shape) == 2 or (len(shape) == 3 and shape[2] > 0))
+            and x + w <= shape[1] and y + h <= shape[0]
+            and image.dtype in V.SUPPORTED_DTYPES
+        ):
+            return None
+        view = image[y : y + h, x : x + w]
+        total += view.nbytes
+        views.append(view)
+    if total >= SERIAL_COPY_BYTES:
+        return None
+    return [v.copy() for v in views]
 
 
 def _empty_fits(batch, shared, name):

@@ -1,5 +1,5 @@
-"""The single-image functions' inline fast paths (crop_image, resize_image,
-calculate_luminance) give exactly what the general, validating path gives --
+"""The inline fast paths (crop_image, resize_image, calculate_luminance and
+batch_crop_images of a list) give exactly what the general, validating path gives --
 the batch function on a one-image list -- and leave every error to it."""
 import numpy as np
 import pytest
@@ -43,6 +43,103 @@ def test_crop_image_large_crops_and_other_box_kinds(rng):
     want = img[2:9, 3:14]
     for box in ([3, 2, 11, 7], (np.int64(3), 2, 11, 7), np.array([3, 2, 11, 7])):
         np.testing.assert_array_equal(ts.crop_image(img, box), want)
+
+
+def _general_crops(images, boxes):
+    """batch_crop_images through its general path (what the list fast path
+    must equal)."""
+    from trainingsample import _validate as V
+    from trainingsample.crop import _crop
+
+    batch = V.as_batch(images)
+    bx = V.boxes(boxes, batch.count)
+    return _crop(batch, bx, True, "boxes", shared=bx.shared)
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(1, 6), shared=st.booleans(), as_tuple=st.booleans(), data=st.data())
+def test_batch_crop_images_of_a_list_is_the_numpy_loop(n, shared, as_tuple, data):
+    rng = np.random.default_rng(n)
+    shapes = [_shape(data.draw(st.integers(1, 30)), data.draw(st.integers(1, 30)), data.draw(st.sampled_from([0, 1, 3, 4])))
+              for _ in range(n)]
+    imgs = [noise(rng, s, data.draw(st.sampled_from(DTYPES))) for s in shapes]
+    if shared:
+        bw = data.draw(st.integers(1, min(s[1] for s in shapes)))
+        bh = data.draw(st.integers(1, min(s[0] for s in shapes)))
+        box = (data.draw(st.integers(0, min(s[1] for s in shapes) - bw)), data.draw(st.integers(0, min(s[0] for s in shapes) - bh)), bw, bh)
+        boxes = [box] * n
+        arg = box
+    else:
+        boxes = []
+        for s in shapes:
+            bw, bh = data.draw(st.integers(1, s[1])), data.draw(st.integers(1, s[0]))
+            boxes.append((data.draw(st.integers(0, s[1] - bw)), data.draw(st.integers(0, s[0] - bh)), bw, bh))
+        arg = [list(b) for b in boxes] if as_tuple else boxes
+    out = ts.batch_crop_images(tuple(imgs) if as_tuple else imgs, arg)
+    want = _general_crops(imgs, arg)
+    assert type(out) is list and len(out) == n
+    for o, w, img, (x, y, bw, bh) in zip(out, want, imgs, boxes):
+        np.testing.assert_array_equal(o, img[y : y + bh, x : x + bw])
+        assert o.shape == w.shape and o.dtype == w.dtype
+        assert o.flags.c_contiguous and o.flags.owndata and o.flags.writeable
+        assert not np.shares_memory(o, img)
+
+
+def test_batch_crop_images_unusual_lists_take_the_general_path(rng):
+    img = noise(rng, (20, 30, 3))
+    ro = img.copy()
+    ro.flags.writeable = False
+    want = img[2:9, 3:14]
+    class Sub(np.ndarray):  # as a memory map is
+        pass
+
+    # numpy ints, an array box, a read-only image, an ndarray subclass
+    for imgs, boxes in (
+        ([img, img], [(np.int64(3), 2, 11, 7), np.array([3, 2, 11, 7])]),
+        ([img, ro], (3, 2, 11, 7)),
+        ([img, img.view(Sub)], [(3, 2, 11, 7)] * 2),
+    ):
+        for o in ts.batch_crop_images(imgs, boxes):
+            np.testing.assert_array_equal(o, want)
+            assert o.flags.c_contiguous and o.flags.writeable and not np.shares_memory(o, img)
+
+
+def test_batch_crop_images_of_a_big_list_copies_on_the_pool(rng, monkeypatch):
+    # at SERIAL_COPY_BYTES in all and over, the general path copies in bands
+    # on the pool; below it the calling thread copies
+    from trainingsample import _apply
+
+    calls = []
+    monkeypatch.setattr(_engine, "get_num_threads", lambda: 2)
+    monkeypatch.setattr(_apply, "run", lambda outs, items, run=_apply.run: calls.append(len(items)) or run(outs, items))
+    side = int((SERIAL_COPY_BYTES / 6) ** 0.5) + 2
+    big = noise(rng, (side + 3, side + 5, 3))
+    out = ts.batch_crop_images([big, big], [(2, 1, side, side), (0, 3, side, side)])
+    assert calls == [2]
+    np.testing.assert_array_equal(out[0], big[1 : 1 + side, 2 : 2 + side])
+    np.testing.assert_array_equal(out[1], big[3 : 3 + side, :side])
+    ts.batch_crop_images([big, big], [(2, 1, side // 2, side // 2)] * 2)
+    assert calls == [2]
+
+
+@pytest.mark.parametrize(
+    "images, boxes, error, message",
+    [
+        ([np.zeros((4, 4), np.uint8), np.zeros(5, np.uint8)], (0, 0, 1, 1), ValueError, r"images\[1\] must have shape \(H, W\) or \(H, W, C\), got shape \(5,\)"),
+        ([np.zeros((4, 4), np.uint8), np.zeros((4, 4, 0), np.uint8)], (0, 0, 1, 1), ValueError, r"images\[1\] is empty: shape \(4, 4, 0\)"),
+        ([np.zeros((4, 4), np.uint8), np.zeros((4, 4), np.int8)], (0, 0, 1, 1), TypeError, r"images\[1\] has dtype int8"),
+        ([np.zeros((4, 4), np.uint8)] * 2, [(0, 0, 1, 1), (1, 0, 4, 1)], ValueError, r"boxes\[1\] \(1, 0, 4, 1\) \(x, y, width, height\) extends outside the image of width 4"),
+        ([np.zeros((4, 4), np.uint8)] * 2, [(0, 0, 1, 1), (0, -1, 1, 1)], ValueError, r"boxes\[1\] origin must be >= 0, got x=0, y=-1"),
+        ([np.zeros((4, 4), np.uint8)] * 2, [(0, 0, 1, 1), (0, 0, 0, 1)], ValueError, r"boxes\[1\] width and height must be >= 1"),
+        ([np.zeros((4, 4), np.uint8)] * 2, [(0, 0, 1, 1), (0, 0, 1.0, 1)], TypeError, r"boxes\[1\]\[2\] must be an integer, got 1.0"),
+        ([np.zeros((4, 4), np.uint8)] * 2, [(0, 0, 1, 1), (0, 0, 1)], ValueError, r"boxes\[1\]"),
+        ([np.zeros((4, 4), np.uint8)] * 3, [(0, 0, 1, 1)] * 2, ValueError, "boxes"),
+        ([np.zeros((4, 4), np.uint8)] * 2, (0, 0, 5, 1), ValueError, r"boxes\[0\] \(0, 0, 5, 1\) \(x, y, width, height\) extends outside"),
+    ],
+)
+def test_batch_crop_images_list_errors_come_from_the_general_path(images, boxes, error, message):
+    with pytest.raises(error, match=message):
+        ts.batch_crop_images(images, boxes)
 
 
 @pytest.mark.parametrize(
