@@ -450,29 +450,21 @@ def test_worker_processes_and_threads_give_the_same_run(tmp_path, rng, threads):
                                           np.asarray(Image.open(tmp_path / "t" / rec["output"])))
 
 
-def test_kernel_load_holds_scipy_linalg_and_cffi_out_and_lifts_the_hold():
-    """numba's first load imports scipy.linalg (0.1-0.2 s) only to choose
-    BLAS for np.convolve, and cffi's C parser (21 ms) to type cffi
-    functions; the command's warm_kernels holds out those installed here,
-    and afterwards they import normally."""
-    import importlib.util
-
-    installed = [m for m in ("scipy", "cffi") if importlib.util.find_spec(m) is not None]
-    if not installed:
-        pytest.skip("neither scipy nor cffi is installed")
-    modules = [{"scipy": "scipy.linalg"}.get(m, m) for m in installed]
+def test_kernel_load_imports_neither_scipy_linalg_nor_cffi():
+    """numba's own cache load imports every implementation numba has,
+    scipy.linalg (0.1-0.2 s, only to choose BLAS for np.convolve) and cffi's
+    C parser among them; the command's kernels load without them (a first
+    process fills the cache), and they still import normally afterwards."""
     code = ("import sys, importlib, numpy as np, trainingsample as ts\n"
             "from trainingsample.cli import preprocess as P\n"
-            f"modules = {modules!r}\n"
-            "assert 'numba.np.arraymath' not in sys.modules and not [m for m in modules if m in sys.modules]\n"
+            "modules = ['numba.np.arraymath', 'numba.np.linalg', 'scipy.linalg', 'cffi', 'numba.core.typing.cffi_utils']\n"
             "P.warm_kernels(ts.Pipeline([ts.Resize(16, 'fill'), ts.ConvertChannels('rgb')]), 'rgb')\n"
-            "assert 'numba.np.arraymath' in sys.modules and 'numba.core.typing.cffi_utils' in sys.modules\n"
-            "held = [m for m in modules if m in sys.modules]\n"
-            "assert not held, held\n"
-            "assert all(importlib.import_module(m) is not None for m in modules)\n"
+            "print(' '.join(m for m in modules if m in sys.modules) or 'none')\n"
+            "importlib.import_module('numba.np.arraymath')\n"
             "print(ts.resize_image(np.zeros((8, 8, 3), np.uint8), (4, 4)).shape)\n")
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
-    assert r.returncode == 0 and r.stdout.strip() == "(4, 4, 3)", r.stderr[-3000:]
+    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600) for _ in range(2)]
+    assert runs[1].returncode == 0, runs[1].stderr[-3000:]
+    assert runs[1].stdout.split("\n")[:2] == ["none", "(4, 4, 3)"], runs[1].stdout
 
 
 @pytest.mark.parametrize("unnamed", [True, False])

@@ -44,6 +44,52 @@ def test_second_process_loads_kernels_from_cache():
     assert int(hits) >= 1 and int(misses) == 0
 
 
+
+NEW_KERNEL = """
+import numpy as np
+from trainingsample.kernels._jit import kernel
+
+
+@kernel
+def spread(a):
+    return np.max(a) - np.min(a) + np.sum(a[:1])
+"""
+
+
+def test_a_cache_load_skips_numba_s_registries_and_a_later_compile_still_works(tmp_path):
+    """Loading cached kernels does not import numba's ~60 implementation
+    modules (what numba's own cache does first: a tenth of a second of
+    every fresh process); a kernel compiled after such a load still gets
+    them (numba's compiler refreshes its context), runs right, and is
+    loaded from the cache by the next process."""
+    import os
+
+    (tmp_path / "newkernel.py").write_text(NEW_KERNEL)
+    code = (
+        "import sys, numpy as np, trainingsample as ts\n"
+        "from trainingsample import kernels as K\n"
+        "ts.resize_image(np.arange(99, dtype=np.uint8).reshape(9, 11, 1), (5, 4))\n"
+        "loaded = sum(sum(k.stats.cache_hits.values()) for k in K.RESAMPLE.values())\n"
+        "light = 'numba.np.arraymath' not in sys.modules and 'numba.np.linalg' not in sys.modules\n"
+        "import newkernel\n"
+        "v = newkernel.spread(np.array([[3, 9], [4, 1]], np.int64))\n"
+        "s = newkernel.spread.stats\n"
+        "print(loaded, light, v, 'numba.np.arraymath' in sys.modules, sum(s.cache_hits.values()), sum(s.cache_misses.values()))"
+    )
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path), str(SRC.parent)]), NUMBA_CACHE_DIR=str(tmp_path / "cache"))
+    runs = []
+    for _ in range(3):
+        r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+        assert r.returncode == 0, r.stderr[-2000:]
+        runs.append(r.stdout.split())
+    assert runs[0][1:] == ["False", "20", "True", "0", "1"], runs[0]  # compiled everything: numba's full context
+    for r in runs[1:]:  # loaded light, then the new kernel from the cache too
+        assert r[:3] == ["1", "True", "20"] and r[4:] == ["1", "0"], r
+    first = subprocess.run([sys.executable, "-c", code.replace("import newkernel", "sys.exit(print(loaded, light))")],
+                           capture_output=True, text=True, env=env)
+    assert first.stdout.split() == ["1", "True"], first.stdout + first.stderr[-2000:]
+
+
 WORKLOAD = """
 import numpy as np, trainingsample as ts
 rng = np.random.default_rng(0)

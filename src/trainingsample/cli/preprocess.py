@@ -430,33 +430,12 @@ def process_chunk(rels, src, dst, opts):
     return [process_file(r, src, dst, opts) for r in rels]
 
 
-# module held out of the import system while the kernels load -> the numba
-# module that imports it once per process (see warm_kernels)
-HELD_OUT = {"scipy.linalg": "numba.np.arraymath", "cffi": "numba.core.typing.cffi_utils"}
-
-
 def warm_kernels(pipeline, channels):
-    """Load the kernels ``pipeline`` runs on files decoded in ``channels``.
-
-    numba's first compile or cache load in a process imports its array
-    library, which imports scipy.linalg when scipy is installed (0.12-0.2 s
-    of the command's start-up on 2 cores), only to decide whether compiled
-    ``np.convolve``/``np.correlate`` may call BLAS, and its typing of cffi
-    functions, which builds cffi's C parser (21 ms, most of it pycparser's
-    lexer); no kernel of this library uses either.  This process runs only
-    this command, so its load runs with both held out of the import system
-    (numba then uses its own loops there, and types no cffi function); the
-    hold is lifted afterwards (``np.dot`` in numba code would still import
-    scipy when compiled)."""
-    held = [m for m, by in HELD_OUT.items() if m not in sys.modules and by not in sys.modules]
-    for m in held:
-        sys.modules[m] = None  # "import m" raises ImportError
-    try:
-        pipeline.warm({"gray": 1, "rgb": 3, "rgba": 4}.get(channels, 3))
-    finally:
-        for m in held:
-            if sys.modules.get(m, 0) is None:
-                del sys.modules[m]
+    """Load the kernels ``pipeline`` runs on files decoded in ``channels``
+    (from numba's cache: kernels._jit.KernelCache loads them without
+    importing numba's implementation modules, scipy.linalg and cffi among
+    them)."""
+    pipeline.warm({"gray": 1, "rgb": 3, "rgba": 4}.get(channels, 3))
 
 
 HOLD_BYTES = 64 << 20  # decoded pixels read ahead while the kernels load

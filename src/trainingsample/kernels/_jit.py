@@ -20,6 +20,7 @@ import platform
 import numba
 from llvmlite import ir
 from numba import types
+from numba.core.caching import FunctionCache
 from numba.extending import intrinsic
 
 from .fixed_point import PRECISION_BITS, SPLIT_BITS
@@ -45,8 +46,34 @@ def kernel(fn=None, *, inline=False, exact=False):
     options = dict(nogil=True, cache=True, error_model="numpy", fastmath=set() if exact else set(FASTMATH))
     if inline:
         options["inline"] = "always"
-    decorate = numba.njit(**options)
+
+    def decorate(f):
+        d = numba.njit(**options)(f)
+        d._cache = KernelCache(d.py_func)
+        return d
+
     return decorate if fn is None else decorate(fn)
+
+
+class KernelCache(FunctionCache):
+    """numba's on-disk cache of a kernel, less the cost of its first load.
+
+    Before each load numba refreshes the target context: it imports and
+    registers every implementation numba has (about 60 modules: arraymath,
+    linalg, typed containers, random, cffi; 0.1 s of a fresh process on 2
+    cores, scipy.linalg included when installed), which compiling needs but
+    loading finished machine code does not.  Loading needs the runtime only
+    (the allocator's symbols, for kernels that allocate scratch arrays), so
+    this cache initialises just that; a miss then compiles as numba always
+    does, and numba's compiler refreshes the whole context itself first.
+    Same files, same keys, same index as numba's own cache."""
+
+    def load_overload(self, sig, target_context):
+        from numba.core.runtime import rtsys
+
+        rtsys.initialize(target_context)
+        with self._guard_against_spurious_io_errors():
+            return self._load_overload(sig, target_context)
 
 
 @intrinsic

@@ -9,7 +9,7 @@ from .resample import (ORDER_H, ORDER_HV, ORDER_PAIRS, ORDER_V, ORDER_VH, neares
 
 # numba's cache does not see edits to other files: the hashes of the files
 # this one imports (tests/kernels/test_kernel_files.py fails when one is stale).
-DEPENDS_ON = {"_jit.py": "3b1aabd1602b7212", "color.py": "ef04b1a0f3d0dbcd", "resample.py": "e652a2651c4b7119"}
+DEPENDS_ON = {"_jit.py": "8fc9fe5a1051d216", "color.py": "a9e8315e7b47b510", "resample.py": "ebaef91c0b04bce0"}
 
 
 EPI_RAW = 0  # the channel values stored as they are, in the image's dtype (no Normalize)
