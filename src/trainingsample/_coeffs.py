@@ -66,9 +66,10 @@ ALIASES = {"area": "box", "linear": "bilinear", "cubic": "bicubic", "lanczos": "
 INTERPOLATIONS = ("nearest",) + tuple(FILTERS) + tuple(ALIASES)
 
 
-# Filters whose taps are all >= 0: any pass order is within 1 grey level of
-# Pillow's.  The others overshoot, Pillow clamps its intermediate image, and
-# only Pillow's own order (horizontal first) reproduces it.
+# Filters whose taps are all >= 0: without antialias (no Pillow counterpart)
+# they may run the cheaper pass order, both orders being within 1 grey level
+# of each other.  The others overshoot, the clamped intermediate makes their
+# order visible further, and they always take Pillow's.
 NONNEGATIVE = frozenset({"box", "bilinear", "hamming"})
 
 

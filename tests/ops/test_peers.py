@@ -76,21 +76,20 @@ class TestPillowPassOrder:
                                           pil_resize(img, (ow, oh), interp), err_msg=str((w, h, ow, oh)))
 
     @pytest.mark.parametrize("interp", ["box", "bilinear", "hamming"])
-    def test_order_free_filters_within_one_and_exact_in_pillow_order(self, interp):
+    def test_filters_without_negative_lobes_are_bit_identical_too(self, interp):
+        """Their pass order is visible as well (the intermediate is rounded):
+        one grey level in about a fifth of the pixels where the other order
+        is taken, so it is Pillow's at every size, where the other order
+        would have been cheaper too (the last three sizes)."""
         rng = np.random.default_rng(2)
-        sizes = ORDER_GRID + [(700, 500, 300, 220), (640, 480, 97, 311), (500, 700, 224, 224)]
-        exact = 0
+        sizes = ORDER_GRID + [(700, 500, 300, 220), (640, 480, 97, 311), (500, 700, 224, 224), (500, 375, 298, 224)]
         for w, h, ow, oh in sizes:
             img = noise(rng, (h, w, 3))
-            out = ts.resize_image(img, (ow, oh), interpolation=interp)
-            ref = pil_resize(img, (ow, oh), interp)
-            assert np.abs(out.astype(int) - ref).max() <= 1, (w, h, ow, oh)
+            np.testing.assert_array_equal(ts.resize_image(img, (ow, oh), interpolation=interp),
+                                          pil_resize(img, (ow, oh), interp), err_msg=str((w, h, ow, oh)))
             ours = R.pass_order(h, w, 3, oh, ow, np.dtype(np.uint8), interp, True)
-            theirs = K.ORDER_VH if R.pillow_vertical_first(h, w, oh, ow) else K.ORDER_HV
-            if oh == h or ow == w or ours == theirs:
-                exact += 1
-                np.testing.assert_array_equal(out, ref, err_msg=str((w, h, ow, oh)))
-        assert exact >= len(sizes) // 2
+            if oh != h and ow != w:
+                assert ours == (K.ORDER_VH if R.pillow_vertical_first(h, w, oh, ow) else K.ORDER_HV), (w, h, ow, oh)
 
     @pytest.mark.parametrize("interp", ["bicubic", "lanczos3"])
     def test_astronaut_vertical_first(self, interp):
@@ -314,11 +313,11 @@ class TestTorchvisionEval:
         pipe = ts.Pipeline([ts.Resize(256, "shorter"), ts.CenterCrop(224)])
         out, p = pipe.image(img, return_params=True)
         assert p["steps"][0]["size"] == (383, 256) and p["steps"][1]["box"][:2] == (80, 16)
-        assert np.abs(out.astype(int) - torchvision_eval(img, normalize=False)).max() <= 1
+        np.testing.assert_array_equal(out, torchvision_eval(img, normalize=False))  # Pillow's bilinear, bit for bit
         norm = ts.Pipeline([ts.Resize(256, "shorter"), ts.CenterCrop(224), ts.Normalize(ts.IMAGENET_MEAN, ts.IMAGENET_STD)])
         got = norm.image(img)
         std = np.array(ts.IMAGENET_STD)[:, None, None]
-        assert (np.abs(got - torchvision_eval(img)) * std * 255).max() <= 1.0 + 1e-3
+        assert (np.abs(got - torchvision_eval(img)) * std).max() <= 2e-6  # one multiply-add against three roundings
 
     def test_grid_of_sizes_both_orientations(self):
         rng = np.random.default_rng(4)
@@ -332,7 +331,7 @@ class TestTorchvisionEval:
                     out = pipe.image(img)
                     ref = torchvision_eval(img, normalize=False)
                     assert out.shape == ref.shape == (224, 224, 3), (w, h)
-                    assert np.abs(out.astype(int) - ref).max() <= 1, (w, h)
+                    np.testing.assert_array_equal(out, ref, err_msg=str((w, h)))
 
     @settings(max_examples=200, deadline=None)
     @given(w=st.integers(1, 5000), h=st.integers(1, 5000), n=st.integers(1, 1024))

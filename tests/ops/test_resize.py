@@ -479,10 +479,10 @@ class TestThreads:
         monkeypatch.setattr(_engine, "run_claimed", lambda part, n, threads=None: (claimed.append(n), real(part, n, threads)))
         imgs = noise(rng, (2, 150, 480, 3)).astype(dtype)
         cases = [((480, 61), "bilinear", True), ((177, 150), "bicubic", True), ((160, 70), "bilinear", True),
-                 ((160, 70), "bicubic", True), ((700, 333), "lanczos3", True), ((120, 50), "bilinear", False)]
+                 ((160, 70), "bicubic", True), ((700, 333), "lanczos3", True), ((120, 50), "bilinear", False),
+                 ((470, 40), "bilinear", True)]
         orders = {R.resample_setup(imgs, h, w, imgs.dtype, interp, aa).order for (w, h), interp, aa in cases}
-        if dtype != np.float32:  # float32 takes the cheaper order, so HV may not occur
-            assert orders == {K.ORDER_V, K.ORDER_H, K.ORDER_VH, K.ORDER_HV, K.ORDER_PAIRS}
+        assert orders == {K.ORDER_V, K.ORDER_H, K.ORDER_VH, K.ORDER_HV, K.ORDER_PAIRS}
         results = []
         for n in (1, 2, 3, 8):
             ts.set_num_threads(n)
