@@ -16,7 +16,6 @@ import shutil
 import statistics
 import subprocess
 import sys
-import time
 
 import numpy as np
 
@@ -124,15 +123,16 @@ def measure_loaders(base, rounds, quick=False):
         "1,000 ImageNet-sized": os.path.join(base, "imagenet"),
     }
     recipes = {
-        "trainingsample PipelineDataset + data_loader": "ts_loader.py",
-        "torchvision recipe (its PIL calls), DataLoader": "torch_recipe.py",
+        "trainingsample PipelineDataset + data_loader": ["ts_loader.py"],
+        "torchvision recipe (its PIL calls), DataLoader": ["torch_recipe.py"],
+        "trainingsample, uint8 batches": ["ts_loader.py", "uint8"],
     }
     results = {}
     for label, src in folders.items():
         got = {k: [] for k in recipes}
         for _ in range(rounds):
-            for k, script in recipes.items():
-                r = subprocess.run([sys.executable, os.path.join(HERE, script), src], capture_output=True, text=True)
+            for k, (script, *extra) in recipes.items():
+                r = subprocess.run([sys.executable, os.path.join(HERE, script), src, *extra], capture_output=True, text=True)
                 if r.returncode != 0:
                     raise RuntimeError(f"{script} failed: {r.stderr[-2000:]}")
                 got[k].append(float(r.stdout.split()[-1]))
@@ -143,10 +143,12 @@ def measure_loaders(base, rounds, quick=False):
 
 def report_loaders(results):
     lines = ["## loaders: RandomResizedCrop(224), HorizontalFlip, Normalize; batch 64, 2 workers, one pass", "",
-             "| folder | trainingsample img/s | torchvision recipe img/s | ratio |", "|---|---:|---:|---:|"]
+             "| folder | trainingsample img/s | torchvision recipe img/s | ratio | trainingsample, uint8 batches img/s | ratio |",
+             "|---|---:|---:|---:|---:|---:|"]
     for label, r in results.items():
         ours, theirs = r["trainingsample PipelineDataset + data_loader"], r["torchvision recipe (its PIL calls), DataLoader"]
-        lines.append(f"| {label} | {ours:.0f} | {theirs:.0f} | {ours / theirs:.2f}x |")
+        u8 = r["trainingsample, uint8 batches"]
+        lines.append(f"| {label} | {ours:.0f} | {theirs:.0f} | {ours / theirs:.2f}x | {u8:.0f} | {u8 / theirs:.2f}x |")
     lines.append("")
     return lines
 
