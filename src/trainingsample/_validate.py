@@ -561,6 +561,17 @@ def reducing_gap(value):
     return float(value)
 
 
+def warmup_args(dtypes, processes, shipped):
+    """warmup_processes' arguments: some of ``shipped``, and None or an int >= 1."""
+    if not dtypes:
+        raise ValueError(f"dtypes must name at least one of {', '.join(shipped)}, got {dtypes!r}")
+    for i, d in enumerate(dtypes):
+        if d not in shipped:
+            raise ValueError(f"dtypes[{i}] must be one of {', '.join(shipped)}, got {d!r}")
+    if processes is not None and (type(processes) is not int or processes < 1):
+        raise ValueError(f"processes must be an int >= 1, got {processes!r}")
+
+
 def image_mode(mode, modes):
     if mode not in modes:
         raise ValueError(f"mode must be one of {modes}, got {mode!r}")

@@ -1,9 +1,13 @@
 """Compile (or load from numba's cache) every kernel for the shipped dtypes."""
+import os
+import subprocess
+import sys
 import time
 
 import numpy as np
 
 
+SHIPPED = ("uint8", "uint16", "float32")
 # (width, height) that 9x11 images resize to in ORDER_V, ORDER_H, ORDER_HV and ORDER_VH
 ORDER_SIZES = ((11, 4), (5, 9), (5, 4), (9, 3))
 
@@ -70,4 +74,47 @@ def warmup(dtypes=("uint8", "uint16", "float32"), verbose=False):
             Pipeline([CenterCrop(4), ConvertChannels("gray")])(imgs)
         if verbose:
             print(f"warmed {name} in {time.perf_counter() - t0:.1f} s", flush=True)
+    return time.perf_counter() - t0
+
+
+# what each process of warmup_processes runs, for the dtype in sys.argv[1]
+CHILD = "import sys; from trainingsample.warmup import warmup; warmup((sys.argv[1],), verbose={verbose})"
+
+
+def warmup_processes(dtypes=("uint8", "uint16", "float32"), processes=None, verbose=False):
+    """:func:`warmup` of each dtype in a process of its own, ``processes`` at
+    a time (default: the CPUs this process may use): the compiles are
+    independent, numba's compiler runs on one core, and the kernels' cache
+    saves one at a time (kernels._jit.KernelCache's lock), so none is lost
+    or mixed up.  Fills the cache only: this process loads nothing.  Returns
+    the seconds it took; a failure raises RuntimeError with that process's
+    output."""
+    import tempfile
+
+    from . import _validate as V
+    from ._engine import available_cpus
+
+    V.warmup_args(dtypes, processes, SHIPPED)
+    n = min(len(dtypes), processes or available_cpus())
+    code = CHILD.format(verbose=bool(verbose))
+    t0 = time.perf_counter()
+    pending, running = list(dtypes), []
+    with tempfile.TemporaryDirectory() as logs:
+        while pending or running:
+            while pending and len(running) < n:
+                name = pending.pop(0)
+                err = open(os.path.join(logs, name), "w+")
+                out = None if verbose else subprocess.DEVNULL
+                running.append((name, err, subprocess.Popen([sys.executable, "-c", code, name], stdout=out, stderr=err)))
+            name, err, proc = running.pop(0)
+            with err:
+                if proc.wait():
+                    for _, e, other in running:
+                        other.kill()
+                        other.wait()
+                        e.close()
+                    err.seek(0)
+                    raise RuntimeError(f"warmup of {name} failed (exit status {proc.returncode}): {err.read()[-2000:]}")
+    if verbose:
+        print(f"warmed {', '.join(dtypes)} in {time.perf_counter() - t0:.1f} s ({n} processes)", flush=True)
     return time.perf_counter() - t0

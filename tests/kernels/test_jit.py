@@ -1,7 +1,10 @@
+import importlib
 import pathlib
 import re
 import subprocess
 import sys
+
+import pytest
 
 import trainingsample
 
@@ -88,6 +91,144 @@ def test_a_cache_load_skips_numba_s_registries_and_a_later_compile_still_works(t
     first = subprocess.run([sys.executable, "-c", code.replace("import newkernel", "sys.exit(print(loaded, light))")],
                            capture_output=True, text=True, env=env)
     assert first.stdout.split() == ["1", "True"], first.stdout + first.stderr[-2000:]
+
+
+
+TWICE = """
+import numpy as np
+from trainingsample.kernels._jit import kernel
+
+
+@kernel
+def twice(a):
+    return a[0] * 2
+"""
+
+CALL_TWICE = (
+    "import sys, numpy as np, twice as m\n"
+    "for arg in sys.argv[1:]:\n"
+    "    v = m.twice(np.array([int(arg)] if arg.isdigit() else [float(arg)]))\n"
+    "    print(type(v).__name__, v)\n"
+    "s = m.twice.stats\n"
+    "print(sum(s.cache_hits.values()), sum(s.cache_misses.values()), m.twice._cache._cache_path)\n"
+)
+
+
+def _twice_env(tmp_path):
+    import os
+
+    (tmp_path / "twice.py").write_text(TWICE)
+    return dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path), str(SRC.parent)]), NUMBA_CACHE_DIR=str(tmp_path / "cache"))
+
+
+def test_a_cache_entry_holding_another_signature_s_code_is_a_miss(tmp_path):
+    """What two processes saving one kernel at once leave in numba's cache
+    (numba/numba#10128): an index entry whose data file holds another
+    signature's machine code.  Loaded, it would run float64 code on int64
+    data; here it is compiled again instead."""
+    env = _twice_env(tmp_path)
+    first = subprocess.run([sys.executable, "-c", CALL_TWICE, "21", "1.5"], capture_output=True, text=True, env=env)
+    assert first.returncode == 0, first.stderr[-2000:]
+    assert first.stdout.split("\n")[:3] == ["int 42", "float 3.0", f"0 2 {first.stdout.split()[-1]}"], first.stdout
+    data = sorted((tmp_path / "cache").rglob("twice*.nbc"))
+    assert len(data) == 2, data
+    a, b = (p.read_bytes() for p in data)
+    data[0].write_bytes(b)
+    data[1].write_bytes(a)  # each signature's entry now names the other's code
+    again = subprocess.run([sys.executable, "-c", CALL_TWICE, "21", "1.5"], capture_output=True, text=True, env=env)
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert again.stdout.split("\n")[:2] == ["int 42", "float 3.0"], again.stdout
+    assert again.stdout.split()[4:6] == ["0", "2"], again.stdout  # both compiled again ...
+    last = subprocess.run([sys.executable, "-c", CALL_TWICE, "21", "1.5"], capture_output=True, text=True, env=env)
+    assert last.stdout.split()[4:6] == ["2", "0"], last.stdout  # ... and saved right
+
+
+def test_cache_saves_wait_for_the_folder_s_lock(tmp_path):
+    """Saves into numba's cache hold an exclusive lock on the cache folder:
+    a process that compiles while another holds it waits to save (so no
+    two processes read and rewrite one index at once); it finishes, and
+    the entry is there, once the lock is released."""
+    import fcntl
+    import os
+
+    from trainingsample.kernels import _jit
+
+    env = _twice_env(tmp_path)
+    where = subprocess.run([sys.executable, "-c", "import twice; print(twice.twice._cache._cache_path)"],
+                           capture_output=True, text=True, env=env, check=True).stdout.strip()
+    os.makedirs(where, exist_ok=True)
+    fd = os.open(os.path.join(where, _jit.LOCK_NAME), os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        with pytest.raises(subprocess.TimeoutExpired):
+            subprocess.run([sys.executable, "-c", CALL_TWICE, "21"], capture_output=True, text=True, env=env, timeout=20)
+        assert not list((tmp_path / "cache").rglob("twice*.nbi"))  # it waited to write the index
+    finally:
+        os.close(fd)
+    done = subprocess.run([sys.executable, "-c", CALL_TWICE, "21"], capture_output=True, text=True, env=env, timeout=300)
+    assert done.stdout.split()[:4] == ["int", "42", "0", "1"], done.stdout + done.stderr[-2000:]
+    loaded = subprocess.run([sys.executable, "-c", CALL_TWICE, "21"], capture_output=True, text=True, env=env, timeout=300)
+    assert loaded.stdout.split()[2:4] == ["1", "0"], loaded.stdout
+
+
+
+# a small stand-in for warmup's work: one kernel, one signature per dtype
+LUMINANCE_CHILD = ("import sys, numpy as np, trainingsample as ts; from trainingsample import kernels as K; "
+                   "ts.calculate_luminance(np.ones((4, 4, 3), sys.argv[1])); "
+                   "print(sum(K.image_channel_sums.stats.cache_misses.values()), end=' ' * int({verbose}))")
+
+
+def test_warmup_processes_fill_one_cache_at_once(tmp_path, monkeypatch):
+    """warmup_processes runs a process per dtype, two at once here, on one
+    fresh cache; every signature they saved loads in the next process
+    (none lost to the other's index write)."""
+    import os
+
+    W = importlib.import_module("trainingsample.warmup")  # the module (the package exports its function)
+
+    monkeypatch.setattr(W, "CHILD", LUMINANCE_CHILD)
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "cache"))
+    assert W.warmup_processes(("uint8", "uint16", "float32"), processes=2) > 0
+    code = ("import numpy as np, trainingsample as ts; from trainingsample import kernels as K\n"
+            "for d in ('uint8', 'uint16', 'float32'): ts.calculate_luminance(np.ones((4, 4, 3), d))\n"
+            "ks = list(K.dispatchers().values())\n"
+            "print(sum(sum(k.stats.cache_hits.values()) for k in ks), sum(sum(k.stats.cache_misses.values()) for k in ks))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=dict(os.environ), check=True).stdout
+    hits, misses = map(int, out.split())
+    assert hits >= 2 and misses == 0, out
+
+
+@pytest.mark.parametrize("dtypes, processes, message", [
+    ((), None, r"dtypes must name at least one of uint8, uint16, float32, got \(\)"),
+    (("uint8", "int8"), None, r"dtypes\[1\] must be one of uint8, uint16, float32, got 'int8'"),
+    (("uint8",), 0, r"processes must be an int >= 1, got 0"),
+    (("uint8",), 1.5, r"processes must be an int >= 1, got 1.5"),
+])
+def test_warmup_processes_errors(dtypes, processes, message):
+    from trainingsample.warmup import warmup_processes
+
+    with pytest.raises(ValueError, match=message):
+        warmup_processes(dtypes, processes)
+
+
+def test_warmup_processes_names_the_dtype_that_failed(monkeypatch):
+    W = importlib.import_module("trainingsample.warmup")  # the module (the package exports its function)
+
+    monkeypatch.setattr(W, "SHIPPED", W.SHIPPED + ("bogus",))
+    with pytest.raises(RuntimeError, match=r"(?s)warmup of bogus failed \(exit status 1\): .*TypeError: data type 'bogus'"):
+        W.warmup_processes(("bogus", "uint8"), processes=1)
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--processes", "0"], "--processes must be >= 1, got 0"),
+    (["--dtypes", "int8"], "argument --dtypes: invalid choice: 'int8'"),
+])
+def test_warmup_command_rejects_bad_arguments(capsys, argv, message):
+    from trainingsample.cli import main
+
+    with pytest.raises(SystemExit) as e:
+        main(["warmup"] + argv)
+    assert e.value.code == 2 and message in capsys.readouterr().err
 
 
 WORKLOAD = """

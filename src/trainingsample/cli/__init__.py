@@ -86,17 +86,24 @@ def main(argv=None):
     d.add_argument("--count", type=int, default=10)
     d.add_argument("--repeat", type=int, default=5)
     w = sub.add_parser("warmup", help="compile every kernel into numba's on-disk cache")
-    w.add_argument("--dtypes", nargs="+", default=["uint8", "uint16", "float32"])
+    w.add_argument("--dtypes", nargs="+", default=["uint8", "uint16", "float32"], choices=["uint8", "uint16", "float32"])
+    w.add_argument("--processes", type=int, default=None, help="dtypes compiled at once, each in its own process "
+                   "(default: the usable CPUs; 1: in this process)")
     from . import preprocess
 
     preprocess.build_parser(sub)
     args = parser.parse_args(argv)
+    if args.cmd == "warmup" and args.processes is not None and args.processes < 1:
+        parser.error(f"--processes must be >= 1, got {args.processes}")
     if args.cmd == "preprocess":
         return preprocess.run_cli(args)
     if args.cmd == "warmup":
-        from ..warmup import warmup
+        from ..warmup import warmup, warmup_processes
 
-        warmup(tuple(args.dtypes), verbose=True)
+        if args.processes == 1 or len(args.dtypes) == 1:
+            warmup(tuple(args.dtypes), verbose=True)
+        else:
+            warmup_processes(tuple(args.dtypes), args.processes, verbose=True)
     elif args.cmd == "demo" or args.cmd is None:
         if args.cmd is None:
             args.count, args.repeat = 10, 5

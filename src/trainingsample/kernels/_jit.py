@@ -15,6 +15,8 @@ with which the engine's threads share a job's task counter.
 numba's on-disk cache is keyed on the file of the compiled function only:
 the kernel files record this file's hash (see ``kernels/__init__.py``).
 """
+import contextlib
+import os
 import platform
 
 import numba
@@ -66,14 +68,56 @@ class KernelCache(FunctionCache):
     (the allocator's symbols, for kernels that allocate scratch arrays), so
     this cache initialises just that; a miss then compiles as numba always
     does, and numba's compiler refreshes the whole context itself first.
-    Same files, same keys, same index as numba's own cache."""
+    Same files, same keys, same index as numba's own cache.
+
+    It is also safe for processes that compile at once (numba's own is not:
+    numba/numba#10128).  numba saves an overload by reading the function's
+    index, picking a data file name no entry uses and writing both; two
+    processes saving different signatures of one function then each write
+    an index without the other's entry, into the same data file, so one
+    signature is compiled again -- or loaded with the other's machine code,
+    and crashes.  Here saves hold an exclusive lock on the cache directory
+    (fcntl, where there is one), so each reads the index the last one
+    wrote, and a load whose machine code is not of the signature asked for
+    counts as a miss (compiled and saved again)."""
 
     def load_overload(self, sig, target_context):
+        from numba.core import sigutils
         from numba.core.runtime import rtsys
 
         rtsys.initialize(target_context)
         with self._guard_against_spurious_io_errors():
-            return self._load_overload(sig, target_context)
+            cres = self._load_overload(sig, target_context)
+        if cres is not None and tuple(cres.signature.args) != tuple(sigutils.normalize_signature(sig)[0]):
+            return None
+        return cres
+
+    def save_overload(self, sig, data):
+        with _locked(self._cache_path):
+            super().save_overload(sig, data)
+
+
+LOCK_NAME = ".trainingsample.lock"
+
+
+@contextlib.contextmanager
+def _locked(folder):
+    """An exclusive lock on ``folder`` (a file in it, flock'ed) among
+    processes, for numba's cache saves; no lock where fcntl is missing or
+    the file cannot be made (numba then fails or succeeds as it would)."""
+    try:
+        import fcntl
+
+        os.makedirs(folder, exist_ok=True)
+        fd = os.open(os.path.join(folder, LOCK_NAME), os.O_RDWR | os.O_CREAT, 0o666)
+    except (ImportError, OSError):
+        yield
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 @intrinsic

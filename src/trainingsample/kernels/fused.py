@@ -9,7 +9,7 @@ from .resample import (ORDER_H, ORDER_HV, ORDER_PAIRS, ORDER_V, ORDER_VH, neares
 
 # numba's cache does not see edits to other files: the hashes of the files
 # this one imports (tests/kernels/test_kernel_files.py fails when one is stale).
-DEPENDS_ON = {"_jit.py": "8fc9fe5a1051d216", "color.py": "a9e8315e7b47b510", "resample.py": "ebaef91c0b04bce0"}
+DEPENDS_ON = {"_jit.py": "25193760b8ccc458", "color.py": "b53034ed77bc2349", "resample.py": "e0f9ac0598254c61"}
 
 
 EPI_RAW = 0  # the channel values stored as they are, in the image's dtype (no Normalize)

@@ -9,7 +9,7 @@ from .tasks import next_task, task_done
 
 # numba's cache does not see edits to other files: the hashes of the files
 # this one imports (tests/kernels/test_kernel_files.py fails when one is stale).
-DEPENDS_ON = {"_jit.py": "8fc9fe5a1051d216", "fixed_point.py": "0f225c81a773ea94", "tasks.py": "ad6395d7812a8cdc"}
+DEPENDS_ON = {"_jit.py": "25193760b8ccc458", "fixed_point.py": "0f225c81a773ea94", "tasks.py": "a28621163c7e5166"}
 
 # bounds[i] = (first input index, tap count) and weights[i, :count] are the
 # normalised filter taps of output index i (see _coeffs.py).
