@@ -202,6 +202,25 @@ class TestFlipsAndCrops:
         np.testing.assert_array_equal(out, replay(img, p))
 
 
+    @pytest.mark.parametrize("norm", [None, ("float32", "chw"), ("float32", "hwc"), ("float16", "chw"), ("float16", "hwc")])
+    @pytest.mark.parametrize("c", [1, 3, 4])
+    def test_a_flip_in_the_epilogue_equals_flipping_the_input(self, rng, norm, c):
+        """Every store of the fused epilogue (raw channel selection, the
+        float32 CHW planes, the float16 / HWC buffer) mirrors columns."""
+        img = noise(rng, (23, 37, c))
+        steps = [ts.Resize((29, 17)), ts.HorizontalFlip(1.0)]
+        ref_steps = [ts.Resize((29, 17))]
+        if norm is not None:
+            norm_step = ts.Normalize([0.4] * c, [0.2] * c, dtype=norm[0], layout=norm[1])
+            steps.append(norm_step)
+            ref_steps.append(norm_step)
+        out = ts.Pipeline(steps).image(img)
+        resized = ts.Pipeline(ref_steps[:1]).image(img)
+        flipped = np.ascontiguousarray(resized[:, ::-1])
+        ref = ts.Pipeline(ref_steps[1:]).image(flipped) if norm is not None else flipped
+        np.testing.assert_array_equal(out, ref)
+
+
 class TestChannels:
     def test_gray_equals_pillow(self):
         for name, img in photos().items():
