@@ -98,12 +98,33 @@ def batch_crop_images(images: Images, boxes: Boxes, *, copy: bool = True) -> Cro
     return _crop(batch, bx, V.flag(copy, "copy"), "boxes", shared=bx.shared)
 
 
+def _plain_view(image, box):
+    """``image[y:y+h, x:x+w]`` for the common call -- a plain ndarray of a
+    supported dtype and a tuple or list of four plain ints inside it --
+    checked inline; None for anything else, which the general path then
+    checks and names."""
+    if type(image) is not np.ndarray or type(box) not in (tuple, list) or len(box) != 4:
+        return None
+    x, y, w, h = box
+    shape = image.shape
+    if (
+        type(x) is type(y) is type(w) is type(h) is int
+        and 0 <= x and 0 <= y and 0 < w and 0 < h
+        and (len(shape) == 2 or (len(shape) == 3 and shape[2] > 0))
+        and x + w <= shape[1] and y + h <= shape[0]
+        and image.dtype in V.SUPPORTED_DTYPES
+    ):
+        return image[y : y + h, x : x + w]
+    return None
+
+
 def _plain_crops(images, boxes):
-    """The common batch call -- a list of ndarrays, int boxes inside them,
-    less than SERIAL_COPY_BYTES in all -- as the numpy loop a user would
-    write (the general path's per-image views and checks cost 1.7 us an
-    image); None for anything else, which the general path then checks and
-    names.  Every image and box is checked before anything is copied."""
+    """The common batch call -- a list of ndarrays, int boxes inside them
+    (_plain_view), less than SERIAL_COPY_BYTES in all -- as the numpy loop a
+    user would write (the general path's per-image views and checks cost
+    1.7 us an image); None for anything else, which the general path then
+    checks and names.  Every image and box is checked before anything is
+    copied."""
     n = len(images)
     shared = len(boxes) == 4 and type(boxes[0]) is int
     if not n or not (shared or len(boxes) == n):
@@ -111,21 +132,9 @@ def _plain_crops(images, boxes):
     views = []
     total = 0
     for k in range(n):
-        image = images[k]
-        box = boxes if shared else boxes[k]
-        if type(image) is not np.ndarray or type(box) not in (tuple, list) or len(box) != 4:
+        view = _plain_view(images[k], boxes if shared else boxes[k])
+        if view is None:
             return None
-        x, y, w, h = box
-        shape = image.shape
-        if not (
-            type(x) is type(y) is type(w) is type(h) is int
-            and 0 <= x and 0 <= y and 0 < w and 0 < h
-            and (len(shape) == 2 or (len(shape) == 3 and shape[2] > 0))
-            and x + w <= shape[1] and y + h <= shape[0]
-            and image.dtype in V.SUPPORTED_DTYPES
-        ):
-            return None
-        view = image[y : y + h, x : x + w]
         total += view.nbytes
         views.append(view)
     if total >= SERIAL_COPY_BYTES:
@@ -243,21 +252,13 @@ def crop_image(image: Image, box: Box, *, copy: bool = True) -> Image:
     Traceback (most recent call last):
     TypeError: box[3] must be an integer, got 2.0 (float)
     """
-    if copy is True and type(image) is np.ndarray and type(box) in (tuple, list) and len(box) == 4:
+    if copy is True:
         # the common call, checked inline (the numpy slice it is costs about
         # 1 us; the general path's checks 10); anything unusual takes the
         # general path, which names what is wrong
-        x, y, w, h = box
-        shape = image.shape
-        if (
-            type(x) is type(y) is type(w) is type(h) is int
-            and 0 <= x and 0 <= y and 0 < w and 0 < h
-            and (len(shape) == 2 or (len(shape) == 3 and shape[2] > 0))
-            and x + w <= shape[1] and y + h <= shape[0]
-            and image.dtype in V.SUPPORTED_DTYPES
-            and h * w * image.itemsize * (shape[2] if len(shape) == 3 else 1) < SERIAL_COPY_BYTES
-        ):
-            return image[y : y + h, x : x + w].copy()
+        view = _plain_view(image, box)
+        if view is not None and view.nbytes < SERIAL_COPY_BYTES:
+            return view.copy()
     batch = V.single_batch(image)
     bx = V.boxes(V.single(box, 4, "(x, y, width, height) box", "box"), 1, "box")
     return _crop(batch, bx, V.flag(copy, "copy"), "box", False)[0]
