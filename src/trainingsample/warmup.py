@@ -7,12 +7,12 @@ import time
 import numpy as np
 
 
-SHIPPED = ("uint8", "uint16", "float32")
+SHIPPED = ("uint8", "uint16", "float32")  # the dtypes the kernels are compiled for
 # (width, height) that 9x11 images resize to in ORDER_V, ORDER_H, ORDER_HV and ORDER_VH
 ORDER_SIZES = ((11, 4), (5, 9), (5, 4), (9, 3))
 
 
-def warmup(dtypes=("uint8", "uint16", "float32"), verbose=False):
+def warmup(dtypes=SHIPPED, verbose=False):
     """Run every public operation once on tiny arrays of each dtype.
 
     Call it once per machine (``python -m trainingsample warmup``) to fill
@@ -81,7 +81,7 @@ def warmup(dtypes=("uint8", "uint16", "float32"), verbose=False):
 CHILD = "import sys; from trainingsample.warmup import warmup; warmup((sys.argv[1],), verbose={verbose})"
 
 
-def warmup_processes(dtypes=("uint8", "uint16", "float32"), processes=None, verbose=False):
+def warmup_processes(dtypes=SHIPPED, processes=None, verbose=False):
     """:func:`warmup` of each dtype in a process of its own, ``processes`` at
     a time (default: the CPUs this process may use): the compiles are
     independent, numba's compiler runs on one core, and the kernels' cache

@@ -86,7 +86,9 @@ def main(argv=None):
     d.add_argument("--count", type=int, default=10)
     d.add_argument("--repeat", type=int, default=5)
     w = sub.add_parser("warmup", help="compile every kernel into numba's on-disk cache")
-    w.add_argument("--dtypes", nargs="+", default=["uint8", "uint16", "float32"], choices=["uint8", "uint16", "float32"])
+    from ..warmup import SHIPPED, warmup, warmup_processes
+
+    w.add_argument("--dtypes", nargs="+", default=list(SHIPPED), choices=SHIPPED)
     w.add_argument("--processes", type=int, default=None, help="dtypes compiled at once, each in its own process "
                    "(default: the usable CPUs; 1: in this process)")
     from . import preprocess
@@ -98,8 +100,6 @@ def main(argv=None):
     if args.cmd == "preprocess":
         return preprocess.run_cli(args)
     if args.cmd == "warmup":
-        from ..warmup import warmup, warmup_processes
-
         if args.processes == 1 or len(args.dtypes) == 1:
             warmup(tuple(args.dtypes), verbose=True)
         else:
