@@ -65,9 +65,7 @@ def test_a_cache_load_skips_numba_s_registries_and_a_later_compile_still_works(t
     every fresh process); a kernel compiled after such a load still gets
     them (numba's compiler refreshes its context), runs right, and is
     loaded from the cache by the next process."""
-    import os
-
-    (tmp_path / "newkernel.py").write_text(NEW_KERNEL)
+    env = _module_env(tmp_path, "newkernel", NEW_KERNEL)
     code = (
         "import sys, numpy as np, trainingsample as ts\n"
         "from trainingsample import kernels as K\n"
@@ -79,7 +77,6 @@ def test_a_cache_load_skips_numba_s_registries_and_a_later_compile_still_works(t
         "s = newkernel.spread.stats\n"
         "print(loaded, light, v, 'numba.np.arraymath' in sys.modules, sum(s.cache_hits.values()), sum(s.cache_misses.values()))"
     )
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path), str(SRC.parent)]), NUMBA_CACHE_DIR=str(tmp_path / "cache"))
     runs = []
     for _ in range(3):
         r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
@@ -114,10 +111,12 @@ CALL_TWICE = (
 )
 
 
-def _twice_env(tmp_path):
+def _module_env(tmp_path, name, source):
+    """The environment of a subprocess that imports ``source`` as module
+    ``name`` (written to tmp_path) with its own numba cache in tmp_path."""
     import os
 
-    (tmp_path / "twice.py").write_text(TWICE)
+    (tmp_path / f"{name}.py").write_text(source)
     return dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path), str(SRC.parent)]), NUMBA_CACHE_DIR=str(tmp_path / "cache"))
 
 
@@ -126,7 +125,7 @@ def test_a_cache_entry_holding_another_signature_s_code_is_a_miss(tmp_path):
     (numba/numba#10128): an index entry whose data file holds another
     signature's machine code.  Loaded, it would run float64 code on int64
     data; here it is compiled again instead."""
-    env = _twice_env(tmp_path)
+    env = _module_env(tmp_path, "twice", TWICE)
     first = subprocess.run([sys.executable, "-c", CALL_TWICE, "21", "1.5"], capture_output=True, text=True, env=env)
     assert first.returncode == 0, first.stderr[-2000:]
     assert first.stdout.split("\n")[:3] == ["int 42", "float 3.0", f"0 2 {first.stdout.split()[-1]}"], first.stdout
@@ -153,7 +152,7 @@ def test_cache_saves_wait_for_the_folder_s_lock(tmp_path):
 
     from trainingsample.kernels import _jit
 
-    env = _twice_env(tmp_path)
+    env = _module_env(tmp_path, "twice", TWICE)
     where = subprocess.run([sys.executable, "-c", "import twice; print(twice.twice._cache._cache_path)"],
                            capture_output=True, text=True, env=env, check=True).stdout.strip()
     os.makedirs(where, exist_ok=True)
